@@ -1,0 +1,43 @@
+# AvatarStudio's front door. `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+UV := $(VENV)/bin/uv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test lint format install install-test lock migrate clean
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+install: $(UV)  ## the app's own dependencies, exactly as uv.lock pins them
+	$(UV) sync --frozen --quiet
+
+install-test: $(UV)  ## the app plus the test and lint tools
+	$(UV) sync --frozen --quiet --group test --group dev
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+run: migrate  ## http://127.0.0.1:8000 with one worker; Ctrl-C stops everything
+	$(PY) manage.py ensure_demo_account
+	$(PY) manage.py dev
+
+test: install-test  ## every test; browser tests need Chromium (see README)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lock: $(UV)  ## after editing pyproject.toml
+	$(UV) lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,42 @@
+"""Sets ``request.membership`` and ``request.team``: the team chosen in the header switcher."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from avatarstudio.accounts.models import Membership
+
+SESSION_KEY = "team_id"
+
+
+def current_membership(request: HttpRequest) -> Membership | None:
+    """The membership of the team kept in the session, falling back to the personal team."""
+    if not request.user.is_authenticated:
+        return None
+    memberships = Membership.objects.for_user(request.user)
+    chosen = request.session.get(SESSION_KEY)
+    if chosen is not None:
+        membership = memberships.filter(team_id=chosen).first()
+        if membership is not None:
+            return membership
+        del request.session[SESSION_KEY]  # the user left that team or it was deleted
+    return memberships.personal_first().first()
+
+
+def choose_team(request: HttpRequest, membership: Membership) -> None:
+    request.session[SESSION_KEY] = membership.team_id
+    request.membership = membership
+    request.team = membership.team
+
+
+class TeamMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        membership = current_membership(request)
+        request.membership = membership
+        request.team = membership.team if membership else None
+        return self.get_response(request)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StudioConfig(AppConfig):
+    name = "avatarstudio.studio"
+    label = "studio"
+    verbose_name = "Studio"

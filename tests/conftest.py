@@ -1,0 +1,117 @@
+"""Shared fixtures: strict, fast settings and the three standing users (owner, member, outsider)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from avatarstudio.accounts.models import Membership, Role, Team
+
+CHROMIUM_HINT = (
+    "Chromium was not found, so the browser tests were SKIPPED. Install Debian's package "
+    "(`apt-get install chromium`) or point the CHROMIUM variable at a Chromium binary."
+)
+
+
+def chromium_path() -> str | None:
+    candidate = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
+    return candidate if Path(candidate).exists() or shutil.which(candidate) else None
+
+
+def browser_required() -> bool:
+    return os.environ.get("REQUIRE_BROWSER_TESTS", "") not in ("", "0")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything under tests/browser/ is a browser test; skip those loudly without Chromium."""
+    skip = None if chromium_path() or browser_required() else pytest.mark.skip(reason=CHROMIUM_HINT)
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        if skip and "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+_skipped_browser_tests: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "browser" in report.keywords:
+        _skipped_browser_tests.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """CI sets REQUIRE_BROWSER_TESTS: there a skipped browser test fails the run."""
+    if _skipped_browser_tests and browser_required() and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if not _skipped_browser_tests:
+        return
+    terminalreporter.write_sep(
+        "!", f"{len(_skipped_browser_tests)} BROWSER TESTS SKIPPED", red=True, bold=True
+    )
+    if not chromium_path():
+        terminalreporter.write_line(CHROMIUM_HINT, red=True, bold=True)
+    if browser_required():
+        terminalreporter.write_line("REQUIRE_BROWSER_TESTS is set, so this run fails.", red=True)
+
+
+@pytest.fixture(autouse=True)
+def _laptop_settings(settings, tmp_path: Path) -> None:
+    """Each test gets its own media folder and a fast password hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+
+
+def make_user(email: str, password: str = "a-long-password-1"):
+    return get_user_model().objects.create_user(username=email, email=email, password=password)
+
+
+@pytest.fixture
+def owner(db):
+    return make_user("owner@example.com")
+
+
+@pytest.fixture
+def team(owner) -> Team:
+    """A shared team: its owner, and the member and viewer fixtures when a test asks for them."""
+    return Team.objects.create_with_owner("Acme Studio", owner)
+
+
+@pytest.fixture
+def member(team):
+    user = make_user("member@example.com")
+    Membership.objects.create(team=team, user=user, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def viewer(team):
+    user = make_user("viewer@example.com")
+    Membership.objects.create(team=team, user=user, role=Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("outsider@example.com")
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
