@@ -95,6 +95,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASES["default"]["NAME"] != ":memory:":
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # The web server and the worker share the file: WAL lets readers and a writer overlap,
     # IMMEDIATE transactions take the write lock up front instead of failing half way.
     DATABASES["default"]["OPTIONS"] = {
