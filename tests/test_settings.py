@@ -17,7 +17,8 @@ PRODUCTION = {
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DATABASE_URL"}
+    leaks = {*PRODUCTION, "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in leaks}
     clean["DJANGO_SETTINGS_MODULE"] = "avatarstudio.settings"
     return subprocess.run(
         [sys.executable, "manage.py", *args],
