@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from avatarstudio.env import env_bool, env_int, env_list, env_required, env_str
+from avatarstudio.env import env_bool, env_float, env_int, env_list, env_required, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "avatarstudio.accounts",
     "avatarstudio.studio",
+    "avatarstudio.simulator",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +168,34 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "AvatarStudio <studio@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The provider: CometAPI (or Kling's own API) when a key is set, else the built-in simulator.
+COMETAPI_KEY = env_str("COMETAPI_KEY")
+KLING_API_STYLE = env_str("KLING_API_STYLE", "cometapi")
+KLING_ACCESS_KEY = env_str("KLING_ACCESS_KEY")
+KLING_SECRET_KEY = env_str("KLING_SECRET_KEY")
+KLING_EXTERNAL_ID_LOOKUP = env_str("KLING_EXTERNAL_ID_LOOKUP", "path")
+KLING_TIMEOUT_SECONDS = env_float("KLING_TIMEOUT_SECONDS", 30.0)
+KLING_WEBHOOK_SECRET = env_str("KLING_WEBHOOK_SECRET")
+SIMULATOR_PORT = env_int("SIMULATOR_PORT", 8765)
+KLING_USE_SIMULATOR = env_bool(
+    "KLING_USE_SIMULATOR", DEBUG and not (COMETAPI_KEY or KLING_ACCESS_KEY)
+)
+COMETAPI_BASE_URL = env_str("COMETAPI_BASE_URL") or (
+    f"http://127.0.0.1:{SIMULATOR_PORT}" if KLING_USE_SIMULATOR else "https://api.cometapi.com"
+)
+if KLING_USE_SIMULATOR and not COMETAPI_KEY:
+    COMETAPI_KEY = env_str("SIMULATOR_KEY") or "simulator"
+# The simulator's own settings (`manage.py kling_simulator`).
+SIMULATOR_KEY = env_str("SIMULATOR_KEY")
+SIMULATOR_DIR = Path(env_str("SIMULATOR_DIR") or VAR_DIR / "simulator")
+SIMULATOR_SUBMITTED_SECONDS = env_float("SIMULATOR_SUBMITTED_SECONDS", 2.0)
+SIMULATOR_PROCESSING_SECONDS = env_float("SIMULATOR_PROCESSING_SECONDS", 6.0)
+SIMULATOR_URL_TTL_SECONDS = env_int("SIMULATOR_URL_TTL_SECONDS", 30 * 24 * 3600)
+SIMULATOR_CONCURRENCY = env_int("SIMULATOR_CONCURRENCY", 5)
+SIMULATOR_WEBHOOK_SECRET = env_str("SIMULATOR_WEBHOOK_SECRET")
+# The provider's input rules (see avatarstudio/kling/limits.py for every key and default).
+KLING_LIMITS: dict = {"audio_max_seconds": env_float("KLING_AUDIO_MAX_SECONDS", 60.0)}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from avatarstudio.accounts.models import Membership, Role, Team
+from avatarstudio.simulator.server import SimulatorServer
+from tests.provider import client_for as simulator_client
+from tests.provider import make_simulator
 
 CHROMIUM_HINT = (
     "Chromium was not found, so the browser tests were SKIPPED. Install Debian's package "
@@ -115,3 +119,27 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def simulator(tmp_path):
+    """The Kling simulator in-process: fast statuses, clips rendered during the create call."""
+    sim = make_simulator(tmp_path)
+    yield sim
+    sim.close()
+
+
+@pytest.fixture
+def sim_client(simulator):
+    with simulator_client(simulator) as client:
+        yield client
+
+
+@pytest.fixture
+def served_simulator(tmp_path) -> Iterator[SimulatorServer]:
+    """The simulator on a real loopback socket, for timeouts and broken downloads."""
+    sim = make_simulator(tmp_path)
+    server = SimulatorServer(sim).start()
+    sim.config.public_url = server.url
+    yield server
+    server.stop()

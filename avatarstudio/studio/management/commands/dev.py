@@ -1,4 +1,5 @@
-"""Run everything a laptop needs in one terminal: the web server and one task worker.
+"""Run everything a laptop needs in one terminal: the web server, one task worker and, when no
+CometAPI key is set, the Kling simulator.
 
 Ctrl-C (or SIGTERM) stops every process this command started; if one of them dies, the
 others are stopped too, so nothing is left running in the background.
@@ -12,11 +13,12 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Start the web server and one db_worker together; Ctrl-C stops them all."
+    help = "Start the web server, one db_worker and the simulator; Ctrl-C stops them all."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--addrport", default="127.0.0.1:8000")
@@ -27,8 +29,17 @@ class Command(BaseCommand):
             "web": [*manage, "runserver", addrport],
             "worker": [*manage, "db_worker", "--no-reload", "--interval", "0.5"],
         }
+        if settings.KLING_USE_SIMULATOR:
+            commands["simulator"] = [
+                *manage,
+                "kling_simulator",
+                "--port",
+                str(settings.SIMULATOR_PORT),
+            ]
         children = {name: subprocess.Popen(argv) for name, argv in commands.items()}  # noqa: S603
         self.stdout.write(self.style.SUCCESS(f"AvatarStudio is running on http://{addrport}/"))
+        if settings.KLING_USE_SIMULATOR:
+            self.stdout.write("No COMETAPI_KEY is set: videos come from the built-in simulator.")
 
         stopping = False
 

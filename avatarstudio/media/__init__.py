@@ -1,0 +1,1 @@
+"""Probing, validating and converting images, audio and video, with Pillow and PyAV."""

@@ -1,0 +1,85 @@
+"""Small, real media files made on the spot: photos, voices in every accepted format."""
+
+from __future__ import annotations
+
+import io
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image, ImageDraw
+
+CONTAINERS = {
+    "wav": ("wav", "pcm_s16le"),
+    "mp3": ("mp3", "libmp3lame"),
+    "m4a": ("ipod", "aac"),
+    "aac": ("adts", "aac"),
+}
+
+
+def photo_bytes(
+    width: int = 600, height: int = 800, fmt: str = "JPEG", exif_orientation: int | None = None
+) -> bytes:
+    """A face-like picture: a skin-toned oval with eyes and a mouth on a coloured background."""
+    image = Image.new("RGB", (width, height), (88, 120, 170))
+    draw = ImageDraw.Draw(image)
+    cx, cy, rx, ry = width / 2, height / 2, width * 0.3, height * 0.35
+    draw.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=(236, 196, 164))
+    for side in (-1, 1):
+        ex = cx + side * rx * 0.4
+        draw.ellipse(
+            (ex - rx * 0.1, cy - ry * 0.25, ex + rx * 0.1, cy - ry * 0.1), fill=(40, 30, 30)
+        )
+    draw.rectangle(
+        (cx - rx * 0.35, cy + ry * 0.4, cx + rx * 0.35, cy + ry * 0.5), fill=(150, 50, 60)
+    )
+    buffer = io.BytesIO()
+    kwargs = {}
+    if exif_orientation is not None:
+        exif = Image.Exif()
+        exif[0x0112] = exif_orientation
+        kwargs["exif"] = exif
+    image.save(buffer, fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def voice_samples(
+    seconds: float, rate: int = 44_100, loud_from: float = 0.0, loud_to: float | None = None
+) -> np.ndarray:
+    """A tone that is loud between ``loud_from`` and ``loud_to`` and near-silent elsewhere."""
+    t = np.arange(int(seconds * rate)) / rate
+    tone = np.sin(2 * np.pi * 220 * t) * 0.6
+    loud_to = seconds if loud_to is None else loud_to
+    gain = np.where((t >= loud_from) & (t < loud_to), 1.0, 0.01)
+    return (tone * gain).astype(np.float32)
+
+
+def voice_bytes(seconds: float = 3.0, fmt: str = "wav", **kwargs: float) -> bytes:
+    """A voice track of ``seconds`` in one of wav, mp3, m4a, aac."""
+    container_format, codec = CONTAINERS[fmt]
+    rate = 44_100
+    samples = voice_samples(seconds, rate, **kwargs)
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format=container_format) as output:
+        stream = output.add_stream(codec, rate=rate, layout="mono")
+        sample_format = "s16" if codec == "pcm_s16le" else "fltp"
+        step = 1024 if codec == "aac" else 1152
+        for start in range(0, len(samples), step):
+            chunk = samples[start : start + step]
+            if sample_format == "s16":
+                array = (chunk * 32767).astype(np.int16).reshape(1, -1)
+            else:
+                array = np.ascontiguousarray(chunk).reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(array, format=sample_format, layout="mono")
+            frame.sample_rate = rate
+            frame.pts = start
+            frame.time_base = Fraction(1, rate)
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return buffer.getvalue()
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
