@@ -31,3 +31,10 @@ def test_every_page_loads_htmx_and_sends_the_csrf_token_with_it(owner):
     assert '<script src="/static/django_htmx/htmx-2.min.js"' in page
     assert 'hx-headers=\'{"x-csrftoken": "' in page
     assert '<main id="main"' in page
+
+
+def test_the_header_says_when_videos_come_from_the_simulator(owner, settings):
+    settings.KLING_USE_SIMULATOR = True
+    assert "badge-simulator" in client_for(owner).get("/").content.decode()
+    settings.KLING_USE_SIMULATOR = False
+    assert "badge-simulator" not in client_for(owner).get("/").content.decode()
