@@ -1,4 +1,4 @@
-"""`manage.py kling_simulator` serves the simulator on a port and keeps its tasks across restarts."""
+"""`manage.py kling_simulator` serves the simulator and keeps its tasks across restarts."""
 
 from __future__ import annotations
 
