@@ -53,10 +53,12 @@ INSTALLED_APPS = [
     "avatarstudio.accounts",
     "avatarstudio.studio",
     "avatarstudio.simulator",
+    "avatarstudio.library",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "avatarstudio.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -194,6 +196,29 @@ SIMULATOR_PROCESSING_SECONDS = env_float("SIMULATOR_PROCESSING_SECONDS", 6.0)
 SIMULATOR_URL_TTL_SECONDS = env_int("SIMULATOR_URL_TTL_SECONDS", 30 * 24 * 3600)
 SIMULATOR_CONCURRENCY = env_int("SIMULATOR_CONCURRENCY", 5)
 SIMULATOR_WEBHOOK_SECRET = env_str("SIMULATOR_WEBHOOK_SECRET")
+# Generations: how the background steps pace themselves.
+GENERATION_POLL_SCHEDULE = [3, 5, 10, 20, 30]  # seconds between polls; the last one repeats
+GENERATION_TIMEOUT_SECONDS = env_int("GENERATION_TIMEOUT_SECONDS", 30 * 60)
+GENERATION_RETRY_LIMIT = env_int("GENERATION_RETRY_LIMIT", 8)
+GENERATION_RESULT_MAX_BYTES = env_int("GENERATION_RESULT_MAX_BYTES", 2 * 1024**3)
+SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 30)
+# Where the provider can reach us: callbacks go to PUBLIC_BASE_URL/hooks/kling/<token>/.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL").rstrip("/")
+# Base64 inputs by default; signed URLs when the storage is reachable from the internet.
+KLING_INPUTS_AS_URLS = env_bool("KLING_INPUTS_AS_URLS", False)
+KLING_DEFAULT_PROMPT = env_str(
+    "KLING_DEFAULT_PROMPT",
+    "The person speaks naturally to the camera with a warm, friendly expression.",
+)
+# Kling units per second of video, for the estimate shown before generating.
+KLING_PRICE_PER_SECOND = {
+    "std": env_float("KLING_PRICE_STD", 0.4),
+    "pro": env_float("KLING_PRICE_PRO", 0.8),
+}
+# Refuse request bodies larger than this before reading them (uploads are 10 + 5 MB at most).
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640
+
 # The provider's input rules (see avatarstudio/kling/limits.py for every key and default).
 KLING_LIMITS: dict = {"audio_max_seconds": env_float("KLING_AUDIO_MAX_SECONDS", 60.0)}
 

@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from avatarstudio import health
+from avatarstudio.studio import views as studio_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("avatarstudio.accounts.urls")),
+    path("", studio_views.home, name="dashboard"),
     path("", include("avatarstudio.studio.urls")),
+    path("library/", include("avatarstudio.library.urls")),
 ]

@@ -143,3 +143,17 @@ def served_simulator(tmp_path) -> Iterator[SimulatorServer]:
     sim.config.public_url = server.url
     yield server
     server.stop()
+
+
+@pytest.fixture
+def provider(simulator, settings, monkeypatch):
+    """The studio's provider calls and downloads go to the in-process simulator."""
+    import httpx
+
+    from avatarstudio.studio import provider as studio_provider
+    from tests.provider import SIM_URL
+
+    settings.COMETAPI_BASE_URL = SIM_URL
+    settings.COMETAPI_KEY = "test-key"
+    monkeypatch.setattr(studio_provider, "TRANSPORT", httpx.WSGITransport(app=simulator))
+    return simulator

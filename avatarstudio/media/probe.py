@@ -78,8 +78,12 @@ def probe_audio(source: str | BinaryIO) -> AudioInfo:
                 if packet.duration and packet.time_base:
                     total += packet.duration * packet.time_base
             duration = float(total)
-            if not duration and container.duration:
-                duration = container.duration / av.time_base
+            # Packets include the encoder's priming and padding; a container that knows the
+            # exact length (an MP4 edit list, a LAME header) says so, and then it wins.
+            if container.duration:
+                declared = container.duration / av.time_base
+                if not duration or abs(declared - duration) < 0.5:
+                    duration = min(duration, declared) if duration else declared
             return AudioInfo(
                 format=AUDIO_CONTAINERS.get(container.format.name, container.format.name),
                 codec=stream.codec_context.name,

@@ -1,9 +1,31 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+import logging
+import uuid
 
-from avatarstudio.accounts.access import require_role
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from avatarstudio.accounts.access import get_for_team_or_404, require_role, team_role_required
+from avatarstudio.accounts.models import Role
+from avatarstudio.kling import webhooks
+from avatarstudio.library.models import Clip
+from avatarstudio.library.streaming import file_response
+from avatarstudio.studio import inputs
+from avatarstudio.studio.forms import GenerationForm, price_table
+from avatarstudio.studio.models import Generation
+from avatarstudio.studio.steps import wake_up
+
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -11,4 +33,109 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return TemplateResponse(request, "studio/welcome.html")
     membership = require_role(request)
-    return TemplateResponse(request, "studio/dashboard.html", {"membership": membership})
+    generations = Generation.objects.for_team(request.team).select_related("clip")
+    context = {
+        "membership": membership,
+        "running": list(generations.active().order_by("-created")),
+        "recent": list(
+            generations.exclude(status__in=("queued", "submitted", "processing", "saving")).recent()
+        ),
+        "clip_count": Clip.objects.for_team(request.team).count(),
+    }
+    return TemplateResponse(request, "studio/dashboard.html", context)
+
+
+@team_role_required(Role.MEMBER)
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    form = GenerationForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"submission_token": uuid.uuid4(), "mode": "std"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        generation = Generation.objects.start(
+            team=request.team,
+            user=request.user,
+            submission_token=data["submission_token"],
+            mode=data["mode"],
+            prompt=data["prompt"],
+            photo=data["photo"],
+            photo_extension=form.photo_extension,
+            audio=data.get("audio") or None,
+            audio_extension=form.audio_extension if data.get("audio") else "",
+            audio_seconds=form.audio_info.duration if data.get("audio") else None,
+            audio_id=data.get("audio_id", ""),
+        )
+        url = generation.get_absolute_url()
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    context = {
+        "form": form,
+        "modes": price_table(),
+        "limits": form.limits,
+        "default_prompt": settings.KLING_DEFAULT_PROMPT,
+    }
+    if request.method == "POST" and request.htmx:
+        # Keep the chosen files in the page: only the messages are swapped in.
+        return TemplateResponse(request, "studio/create.html#form-errors", context)
+    return TemplateResponse(request, "studio/create.html", context)
+
+
+@team_role_required(Role.VIEWER)
+@require_GET
+def generation_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The generation's page, or only its status card when htmx polls it."""
+    generation = get_for_team_or_404(request, Generation.objects.select_related("clip"), pk=pk)
+    context = {"generation": generation, "membership": request.membership}
+    if request.htmx:
+        return TemplateResponse(request, "studio/generation.html#status-card", context)
+    return TemplateResponse(request, "studio/generation.html", context)
+
+
+@team_role_required(Role.MEMBER)
+@require_POST
+def retry(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    generation = get_for_team_or_404(request, Generation.objects.all(), Role.MEMBER, pk=pk)
+    if not generation.retry_allowed:
+        messages.error(
+            request, "This video cannot be tried again as it is. Change the inputs instead."
+        )
+        return redirect(generation)
+    again = generation.try_again(request.user)
+    messages.success(request, "Trying again with the same photo and voice.")
+    return redirect(again)
+
+
+@csrf_exempt
+@require_POST
+def kling_hook(request: HttpRequest, token: str) -> HttpResponse:
+    """Kling says a task changed. We only wake the job; it asks Kling and trusts that answer."""
+    generation = Generation.objects.filter(callback_token=token).first()
+    if generation is None:
+        raise Http404
+    if settings.KLING_WEBHOOK_SECRET:
+        try:
+            webhooks.verify(settings.KLING_WEBHOOK_SECRET, request.headers, request.body)
+        except webhooks.InvalidSignature as error:
+            logger.warning("kling callback for %s refused: %s", generation.pk, error)
+            return HttpResponse(status=401)
+    woken = Generation.objects.filter(
+        pk=generation.pk, status__in=("submitted", "processing")
+    ).update(next_step_at=timezone.now())
+    if woken:
+        generation.refresh_from_db(fields=["next_step_at"])
+        wake_up(generation)
+    return HttpResponse(status=204)
+
+
+@require_GET
+def signed_input(request: HttpRequest, token: str) -> HttpResponse:
+    """A generation's input, for the provider, behind a signed link that expires in an hour."""
+    try:
+        name = inputs.name_from_token(token)
+    except signing.BadSignature:
+        raise Http404 from None
+    if not default_storage.exists(name):
+        raise Http404
+    return file_response(request, default_storage.open(name), name)

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         manage = [sys.executable, "manage.py"]
         commands = {
             "web": [*manage, "runserver", addrport],
-            "worker": [*manage, "db_worker", "--no-reload", "--interval", "0.5"],
+            "worker": [*manage, "worker", "--no-reload", "--interval", "0.5"],
         }
         if settings.KLING_USE_SIMULATOR:
             commands["simulator"] = [

@@ -1,0 +1,70 @@
+"""Serve a stored file after the view has checked access, with HTTP Range for video seeking."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Iterator
+from typing import IO
+
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 64 * 1024
+
+
+def file_response(
+    request: HttpRequest,
+    handle: IO[bytes],
+    name: str,
+    *,
+    download_as: str = "",
+    content_type: str = "",
+) -> HttpResponse:
+    content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    size = handle.size if hasattr(handle, "size") else None
+    match = RANGE.match(request.headers.get("Range", "")) if size else None
+    if match and (match.group(1) or match.group(2)):
+        response = _partial(handle, size, match, content_type)
+    else:
+        response = FileResponse(handle, content_type=content_type)
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    if download_as:
+        response["Content-Disposition"] = content_disposition_header(True, download_as)
+    return response
+
+
+def _partial(handle: IO[bytes], size: int, match: re.Match, content_type: str) -> HttpResponse:
+    first, last = match.group(1), match.group(2)
+    if first:
+        start, end = int(first), min(int(last) if last else size - 1, size - 1)
+    else:  # the last N bytes
+        start, end = max(0, size - int(last)), size - 1
+    if start > end or start >= size:
+        handle.close()
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    response = StreamingHttpResponse(
+        _read(handle, start, end), status=206, content_type=content_type
+    )
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(end - start + 1)
+    return response
+
+
+def _read(handle: IO[bytes], start: int, end: int) -> Iterator[bytes]:
+    try:
+        handle.seek(start)
+        remaining = end - start + 1
+        while remaining > 0:
+            piece = handle.read(min(CHUNK, remaining))
+            if not piece:
+                break
+            remaining -= len(piece)
+            yield piece
+    finally:
+        handle.close()

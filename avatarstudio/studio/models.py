@@ -1,0 +1,233 @@
+"""A Generation is one request for a talking clip, and the job that makes it.
+
+The row is the truth: each background step loads it, claims it with a short lease, does one
+idempotent step, records the new state and when the next step is due. The task queue only
+wakes rows up; ``sweep_generations`` wakes any whose next step is overdue.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from avatarstudio.accounts.models import Team
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SUBMITTED = "submitted", "Sent to Kling"
+    PROCESSING = "processing", "Generating"
+    SAVING = "saving", "Saving to your library"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE = (Status.QUEUED, Status.SUBMITTED, Status.PROCESSING, Status.SAVING)
+
+
+class Mode(models.TextChoices):
+    STD = "std", "Standard"
+    PRO = "pro", "Pro"
+
+
+def input_path(generation: Generation, filename: str) -> str:
+    return f"teams/{generation.team_id}/inputs/{generation.pk}/{filename}"
+
+
+def new_callback_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class GenerationQuerySet(models.QuerySet["Generation"]):
+    def for_team(self, team: Team) -> GenerationQuerySet:
+        return self.filter(team=team)
+
+    def active(self) -> GenerationQuerySet:
+        return self.filter(status__in=ACTIVE)
+
+    def recent(self, limit: int = 6) -> GenerationQuerySet:
+        return self.order_by("-created")[:limit]
+
+    def overdue(self, now: datetime, grace: timedelta) -> GenerationQuerySet:
+        """Unfinished rows whose next step should have run by now and that nobody holds."""
+        return self.active().filter(
+            Q(next_step_at__lte=now - grace) | Q(next_step_at__isnull=True),
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        )
+
+    def claim(self, pk: uuid.UUID | str, now: datetime, lease: timedelta) -> Generation | None:
+        """Take the row for one step, or None when its step is not due or another worker has it."""
+        claimed = (
+            self.active()
+            .filter(pk=pk, next_step_at__lte=now)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .update(lease_until=now + lease)
+        )
+        return self.select_related("team").get(pk=pk) if claimed else None
+
+
+class GenerationManager(models.Manager.from_queryset(GenerationQuerySet)):  # type: ignore[misc]
+    def start(
+        self,
+        *,
+        team: Team,
+        user: Any,
+        submission_token: uuid.UUID,
+        mode: str,
+        prompt: str,
+        photo: File,
+        photo_extension: str,
+        audio: File | None = None,
+        audio_extension: str = "",
+        audio_seconds: float | None = None,
+        audio_id: str = "",
+    ) -> Generation:
+        """Store the inputs, create the queued row and wake the worker once it is committed.
+
+        The same submission token (a double click, a resubmitted form) gives back the
+        generation it already made.
+        """
+        existing = self.filter(team=team, submission_token=submission_token).first()
+        if existing is not None:
+            return existing
+        generation = self.model(
+            team=team,
+            created_by=user,
+            submission_token=submission_token,
+            mode=mode,
+            prompt=prompt,
+            audio_id=audio_id,
+            audio_seconds=audio_seconds,
+        )
+        generation.photo.save(f"photo.{photo_extension}", photo, save=False)
+        if audio is not None:
+            generation.audio.save(f"voice.{audio_extension}", audio, save=False)
+        try:
+            with transaction.atomic():
+                generation.save(force_insert=True)
+        except IntegrityError:
+            generation.delete_input_files()
+            return self.get(team=team, submission_token=submission_token)
+        wake_up_after_commit(generation)
+        return generation
+
+
+def wake_up_after_commit(generation: Generation) -> None:
+    from avatarstudio.studio.steps import wake_up
+
+    wake_up(generation)
+
+
+class Generation(models.Model):
+    # Our id doubles as Kling's external_task_id, so a lost create answer can be looked up.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(Team, models.CASCADE, related_name="generations")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    mode = models.CharField(max_length=3, choices=Mode.choices, default=Mode.STD)
+    prompt = models.TextField(blank=True)
+    photo = models.FileField(upload_to=input_path, max_length=300)
+    audio = models.FileField(upload_to=input_path, max_length=300, blank=True)
+    audio_id = models.CharField(max_length=128, blank=True)
+    audio_seconds = models.FloatField(null=True, blank=True)
+    submission_token = models.UUIDField(null=True, blank=True)
+    callback_token = models.CharField(max_length=64, unique=True, default=new_callback_token)
+    retry_of = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+")
+
+    provider_task_id = models.CharField(max_length=128, blank=True)
+    provider_status = models.CharField(max_length=20, blank=True)
+    result_url = models.URLField(max_length=2000, blank=True)
+    create_sent_at = models.DateTimeField(null=True, blank=True)
+    create_calls = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    polls = models.PositiveIntegerField(default=0)
+    next_step_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    failure_message = models.TextField(blank=True)
+    failure_fixable_by = models.CharField(max_length=10, blank=True)
+    failure_code = models.CharField(max_length=40, blank=True)
+    retry_helps = models.BooleanField(default=False)
+
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GenerationManager()
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "submission_token"], name="one_generation_per_submission"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_step_at"], name="generation_due")]
+
+    def __str__(self) -> str:
+        return f"Generation {self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("studio:generation", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def elapsed(self) -> timedelta:
+        return (self.finished_at or timezone.now()) - self.created
+
+    @property
+    def stage(self) -> str:
+        """Where the job is, in words a person understands."""
+        if self.status == Status.SUBMITTED and self.polls:
+            return "In Kling's queue"
+        if self.status == Status.QUEUED and self.retries:
+            return "Waiting for Kling"
+        return self.get_status_display()
+
+    @property
+    def retry_allowed(self) -> bool:
+        return self.status == Status.FAILED and self.retry_helps
+
+    def try_again(self, user: Any) -> Generation:
+        """A new generation with copies of the same inputs."""
+        copy = Generation.objects.start(
+            team=self.team,
+            user=user,
+            submission_token=uuid.uuid4(),
+            mode=self.mode,
+            prompt=self.prompt,
+            photo=default_storage.open(self.photo.name),
+            photo_extension=self.photo.name.rsplit(".", 1)[-1],
+            audio=default_storage.open(self.audio.name) if self.audio else None,
+            audio_extension=self.audio.name.rsplit(".", 1)[-1] if self.audio else "",
+            audio_seconds=self.audio_seconds,
+            audio_id=self.audio_id,
+        )
+        Generation.objects.filter(pk=copy.pk).update(retry_of=self)
+        return copy
+
+    def delete_input_files(self) -> None:
+        for field in (self.photo, self.audio):
+            if field and field.name:
+                field.storage.delete(field.name)
+
+    @property
+    def estimated_cost(self) -> float | None:
+        if not self.audio_seconds:
+            return None
+        return round(self.audio_seconds * settings.KLING_PRICE_PER_SECOND[self.mode], 2)

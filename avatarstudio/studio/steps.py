@@ -1,0 +1,387 @@
+"""The background steps of a generation: submit, poll, save.
+
+``advance`` is the only entry point. It claims the row (a short lease, so two workers never
+run one step at once), runs the step its status calls for, records the new state with when
+the next step is due, and schedules a wake-up after the commit. Every step is safe to run
+twice, late, or after a crash:
+
+- submit: the generation's UUID is the ``external_task_id``. Once a create call may have gone
+  out, the next attempt first asks Kling for that id and adopts the task it finds, so a lost
+  answer never makes a second (charged) task.
+- poll: asking is free; the answer decides the next state.
+- save: the clip is keyed by the generation (one-to-one), so a second save finds it and stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from avatarstudio.kling.errors import FixableBy, InvalidRequest, KlingError, NotFound
+from avatarstudio.kling.types import AvatarRequest, AvatarTask, TaskStatus
+from avatarstudio.library.models import Clip
+from avatarstudio.media.fetch import Incomplete, TooLarge, UnsafeURL
+from avatarstudio.media.probe import MediaError
+from avatarstudio.media.video import inspect_video, make_poster, transcode_to_mp4
+from avatarstudio.studio import inputs, provider
+from avatarstudio.studio.models import Generation, Status
+
+logger = logging.getLogger(__name__)
+
+SHORT_LEASE = timedelta(minutes=2)
+SAVE_LEASE = timedelta(minutes=30)
+MAX_BACKOFF_SECONDS = 300
+
+
+def advance(generation_id: str) -> str:
+    """Run the step that is due for this generation; return what happened, for logs and tests."""
+    now = timezone.now()
+    lease = SAVE_LEASE if _status_of(generation_id) == Status.SAVING else SHORT_LEASE
+    generation = Generation.objects.claim(generation_id, now, lease)
+    if generation is None:
+        return "not due"
+    step = STEPS[Status(generation.status)]
+    try:
+        return step(generation)
+    except Exception:
+        # An unexpected failure: keep the job, try again later; the sweep is the safety net.
+        logger.exception("generation %s: step %s crashed", generation.pk, generation.status)
+        schedule(generation, _backoff(generation.retries + 1))
+        raise
+
+
+def _status_of(generation_id: str) -> str | None:
+    return Generation.objects.filter(pk=generation_id).values_list("status", flat=True).first()
+
+
+# Scheduling.
+
+
+def schedule(generation: Generation, delay_seconds: float, **changes: object) -> None:
+    """Save ``changes`` and the next wake-up, release the lease, enqueue after the commit."""
+    for name, value in changes.items():
+        setattr(generation, name, value)
+    generation.next_step_at = timezone.now() + timedelta(seconds=delay_seconds)
+    generation.lease_until = None
+    generation.save()
+    wake_up(generation)
+
+
+def wake_up(generation: Generation) -> None:
+    from avatarstudio.studio.tasks import advance_generation
+
+    run_after = generation.next_step_at
+    pk = str(generation.pk)
+
+    def enqueue() -> None:
+        advance_generation.using(run_after=run_after).enqueue(pk)
+
+    transaction.on_commit(enqueue)
+
+
+def _backoff(attempt: int) -> float:
+    return float(min(MAX_BACKOFF_SECONDS, 2 ** max(0, attempt - 1)))
+
+
+def _poll_delay(polls: int) -> float:
+    plan = settings.GENERATION_POLL_SCHEDULE
+    return float(plan[min(polls, len(plan) - 1)])
+
+
+def _timed_out(generation: Generation) -> bool:
+    limit = timedelta(seconds=settings.GENERATION_TIMEOUT_SECONDS)
+    return timezone.now() - generation.created > limit
+
+
+# Endings.
+
+
+def fail(
+    generation: Generation,
+    message: str,
+    *,
+    code: str,
+    fixable_by: FixableBy,
+    retry_helps: bool,
+) -> str:
+    generation.status = Status.FAILED
+    generation.failure_message = message
+    generation.failure_code = code
+    generation.failure_fixable_by = fixable_by
+    generation.retry_helps = retry_helps
+    generation.finished_at = timezone.now()
+    generation.next_step_at = None
+    generation.lease_until = None
+    generation.save()
+    logger.info("generation %s failed: %s (%s)", generation.pk, code, message)
+    return "failed"
+
+
+def handle_provider_error(generation: Generation, error: KlingError) -> str:
+    """Retry what the contract calls retryable, with backoff and a limit; fail on the rest."""
+    logger.warning(
+        "generation %s: provider error %s code=%s request_id=%s",
+        generation.pk,
+        type(error).__name__,
+        error.code,
+        error.request_id or "-",
+    )
+    can_wait = not _timed_out(generation) and generation.retries < settings.GENERATION_RETRY_LIMIT
+    if error.retryable and can_wait:
+        schedule(generation, _backoff(generation.retries + 1), retries=generation.retries + 1)
+        return "retry"
+    if error.retryable:
+        return fail(
+            generation,
+            "Kling kept failing to answer, so we stopped trying. Nothing was charged for "
+            "unfinished videos. Try again in a few minutes.",
+            code=f"gave_up_{error.code or type(error).__name__}",
+            fixable_by=FixableBy.NOBODY,
+            retry_helps=True,
+        )
+    return fail(
+        generation,
+        error.message,
+        code=str(error.code or type(error).__name__),
+        fixable_by=error.fixable_by,
+        retry_helps=False,
+    )
+
+
+# Submit.
+
+
+def submit(generation: Generation) -> str:
+    with provider.client_for_team(generation.team) as client:
+        try:
+            if generation.create_sent_at is not None:
+                found = _find_existing(client, generation)
+                if found is not None:
+                    return adopt(generation, found)
+            generation.create_sent_at = timezone.now()
+            generation.create_calls += 1
+            generation.save(update_fields=["create_sent_at", "create_calls"])
+            task = client.create_avatar_task(build_request(generation))
+        except InvalidRequest as error:
+            if error.field == "external_task_id":  # it exists: our earlier call got through
+                found = _find_existing(client, generation)
+                if found is not None:
+                    return adopt(generation, found)
+            return handle_provider_error(generation, error)
+        except KlingError as error:
+            return handle_provider_error(generation, error)
+    return adopt(generation, task)
+
+
+def _find_existing(client, generation: Generation) -> AvatarTask | None:
+    try:
+        return client.get_avatar_task(external_task_id=str(generation.pk))
+    except NotFound:
+        return None
+
+
+def adopt(generation: Generation, task: AvatarTask) -> str:
+    status = Status.PROCESSING if task.status is TaskStatus.PROCESSING else Status.SUBMITTED
+    schedule(
+        generation,
+        _poll_delay(0),
+        provider_task_id=task.task_id,
+        provider_status=task.status,
+        status=status,
+        submitted_at=generation.submitted_at or timezone.now(),
+        retries=0,
+    )
+    logger.info("generation %s: provider task %s", generation.pk, task.task_id)
+    return "submitted"
+
+
+def build_request(generation: Generation) -> AvatarRequest:
+    callback_url = ""
+    if settings.PUBLIC_BASE_URL:
+        callback_url = f"{settings.PUBLIC_BASE_URL}/hooks/kling/{generation.callback_token}/"
+    return AvatarRequest(
+        image=inputs.provider_form(generation.photo),
+        sound_file=inputs.provider_form(generation.audio) if generation.audio else "",
+        audio_id=generation.audio_id,
+        prompt=generation.prompt or settings.KLING_DEFAULT_PROMPT,
+        mode=generation.mode,
+        external_task_id=str(generation.pk),
+        callback_url=callback_url,
+    )
+
+
+# Poll.
+
+
+def poll(generation: Generation) -> str:
+    with provider.client_for_team(generation.team) as client:
+        try:
+            task = client.get_avatar_task(generation.provider_task_id)
+        except KlingError as error:
+            return handle_provider_error(generation, error)
+    generation.polls += 1
+    generation.provider_status = task.status
+    generation.retries = 0
+    if task.status is TaskStatus.SUCCEED:
+        if not task.videos:
+            return fail(
+                generation,
+                "Kling finished but sent no video. Try again.",
+                code="no_video",
+                fixable_by=FixableBy.NOBODY,
+                retry_helps=True,
+            )
+        generation.status = Status.SAVING
+        generation.result_url = task.videos[0].url
+        generation.lease_until = timezone.now() + SAVE_LEASE
+        generation.save()
+        return save(generation)
+    if task.status is TaskStatus.FAILED:
+        return fail_from_provider(generation, task.failure_reason)
+    if _timed_out(generation):
+        return fail(
+            generation,
+            "Kling took longer than we wait for a clip, so we stopped. Try again later.",
+            code="timeout",
+            fixable_by=FixableBy.NOBODY,
+            retry_helps=True,
+        )
+    status = Status.PROCESSING if task.status is TaskStatus.PROCESSING else Status.SUBMITTED
+    schedule(generation, _poll_delay(generation.polls), status=status)
+    return "polled"
+
+
+USER_FIXABLE_WORDS = ("risk", "sensitive", "content", "policy", "pixel", "image", "audio", "face")
+
+
+def fail_from_provider(generation: Generation, reason: str) -> str:
+    reason = reason or "Kling could not make this video."
+    by_user = any(word in reason.lower() for word in USER_FIXABLE_WORDS)
+    if by_user:
+        message = f"Kling refused this video: {reason}. Try another photo, voice or prompt."
+    else:
+        message = f"Kling could not make this video: {reason}. Trying again may work."
+    return fail(
+        generation,
+        message,
+        code="provider_failed",
+        fixable_by=FixableBy.USER if by_user else FixableBy.NOBODY,
+        retry_helps=not by_user,
+    )
+
+
+# Save.
+
+
+def save(generation: Generation) -> str:
+    if Clip.objects.filter(generation=generation).exists():
+        return finish(generation)
+    with tempfile.TemporaryDirectory(prefix="avatarstudio-") as folder:
+        work = Path(folder)
+        download = work / "result.mp4"
+        try:
+            with download.open("wb") as out:
+                size = provider.download_result(generation.result_url, out)
+            info = inspect_video(download)
+        except (httpx.HTTPError, Incomplete, MediaError, OSError) as error:
+            return _retry_save(generation, type(error).__name__)
+        except (TooLarge, UnsafeURL) as error:
+            return fail(
+                generation,
+                f"The finished video could not be saved ({error}).",
+                code="download_refused",
+                fixable_by=FixableBy.ADMIN,
+                retry_helps=False,
+            )
+        playable = download
+        if not info.browser_playable:
+            playable = work / "playable.mp4"
+            transcode_to_mp4(download, playable)
+            info = inspect_video(playable)
+            size = playable.stat().st_size
+        poster = work / "poster.jpg"
+        make_poster(playable, poster)
+        store_clip(generation, playable, poster, info, size)
+    return finish(generation)
+
+
+def _retry_save(generation: Generation, reason: str) -> str:
+    logger.warning("generation %s: saving failed (%s)", generation.pk, reason)
+    if generation.retries >= settings.GENERATION_RETRY_LIMIT or _timed_out(generation):
+        return fail(
+            generation,
+            "Kling made the video but we could not download it. Try again.",
+            code="download_failed",
+            fixable_by=FixableBy.NOBODY,
+            retry_helps=True,
+        )
+    # Ask Kling again before the next try: a fresh answer may carry a fresh URL.
+    schedule(
+        generation,
+        _backoff(generation.retries + 1),
+        retries=generation.retries + 1,
+        status=Status.PROCESSING,
+    )
+    return "retry"
+
+
+def store_clip(generation: Generation, video: Path, poster: Path, info, size: int) -> Clip:
+    clip = Clip(
+        team=generation.team,
+        title=clip_title(generation),
+        duration=info.duration,
+        size_bytes=size,
+        width=info.width,
+        height=info.height,
+        mode=generation.mode,
+        prompt=generation.prompt,
+        created_by=generation.created_by,
+    )
+    # Deterministic names: a save that crashed half way overwrites its own leftovers.
+    video_name = f"teams/{generation.team_id}/clips/{generation.pk}/video.mp4"
+    poster_name = f"teams/{generation.team_id}/clips/{generation.pk}/poster.jpg"
+    for name in (video_name, poster_name):
+        if default_storage.exists(name):
+            default_storage.delete(name)
+    with video.open("rb") as handle:
+        clip.video.name = default_storage.save(video_name, File(handle))
+    with poster.open("rb") as handle:
+        clip.poster.name = default_storage.save(poster_name, File(handle))
+    with transaction.atomic():
+        clip.generation = generation
+        clip.save()
+    return clip
+
+
+def clip_title(generation: Generation) -> str:
+    prompt = " ".join(generation.prompt.split())
+    if prompt:
+        return prompt if len(prompt) <= 60 else prompt[:57].rstrip() + "…"
+    return f"Avatar clip {timezone.localtime(generation.created):%Y-%m-%d %H:%M}"
+
+
+def finish(generation: Generation) -> str:
+    generation.status = Status.READY
+    generation.finished_at = generation.finished_at or timezone.now()
+    generation.next_step_at = None
+    generation.lease_until = None
+    generation.save()
+    logger.info("generation %s: ready", generation.pk)
+    return "ready"
+
+
+STEPS = {
+    Status.QUEUED: submit,
+    Status.SUBMITTED: poll,
+    Status.PROCESSING: poll,
+    Status.SAVING: save,
+}
