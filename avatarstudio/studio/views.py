@@ -87,8 +87,10 @@ def create(request: HttpRequest) -> HttpResponse:
 def generation_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The generation's page, or only its status card when htmx polls it."""
     generation = get_for_team_or_404(request, Generation.objects.select_related("clip"), pk=pk)
-    context = {"generation": generation, "membership": request.membership}
+    context = {"generation": generation, "compact": "compact" in request.GET}
     if request.htmx:
+        # Polled from its own page, the card also brings the page's heading up to date.
+        context["oob_heading"] = request.htmx.current_url_abs_path == generation.get_absolute_url()
         return TemplateResponse(request, "studio/generation.html#status-card", context)
     return TemplateResponse(request, "studio/generation.html", context)
 

@@ -22,7 +22,8 @@
       element.textContent = text;
       element.classList.toggle("is-bad", Boolean(bad));
     };
-    const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1) + " MB";
+    const mb = (bytes) =>
+      bytes < 1024 * 1024 ? Math.ceil(bytes / 1024) + " KB" : (bytes / 1024 / 1024).toFixed(1) + " MB";
 
     ["dragenter", "dragover"].forEach((name) =>
       dropzone.addEventListener(name, (event) => {
