@@ -12,17 +12,26 @@ SESSION_KEY = "team_id"
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
-    """The membership of the team kept in the session, falling back to the personal team."""
+    """The membership of the team kept in the session, falling back to the personal team.
+
+    One query fetches all of the user's memberships (a handful); the header's team switcher
+    lists them from ``request.memberships`` without asking again.
+    """
     if not request.user.is_authenticated:
+        request.memberships = []
         return None
-    memberships = Membership.objects.for_user(request.user)
+    memberships = sorted(
+        Membership.objects.for_user(request.user),
+        key=lambda m: (not m.team.is_personal, m.team.name.lower(), m.team_id),
+    )
+    request.memberships = memberships
     chosen = request.session.get(SESSION_KEY)
     if chosen is not None:
-        membership = memberships.filter(team_id=chosen).first()
-        if membership is not None:
-            return membership
+        for membership in memberships:
+            if membership.team_id == chosen:
+                return membership
         del request.session[SESSION_KEY]  # the user left that team or it was deleted
-    return memberships.personal_first().first()
+    return memberships[0] if memberships else None
 
 
 def choose_team(request: HttpRequest, membership: Membership) -> None:

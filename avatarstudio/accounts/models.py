@@ -74,9 +74,6 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
     def for_user(self, user: AbstractBaseUser) -> MembershipQuerySet:
         return self.filter(user=user).select_related("team")
 
-    def personal_first(self) -> MembershipQuerySet:
-        return self.order_by("-team__is_personal", "team__name", "team_id")
-
 
 class Membership(models.Model):
     team = models.ForeignKey(Team, models.CASCADE, related_name="memberships")

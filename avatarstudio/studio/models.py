@@ -40,6 +40,23 @@ class Mode(models.TextChoices):
     PRO = "pro", "Pro"
 
 
+STATUS_CARD_FIELDS = (
+    "id",
+    "team_id",
+    "status",
+    "mode",
+    "prompt",
+    "created",
+    "finished_at",
+    "polls",
+    "retries",
+    "provider_task_id",
+    "failure_message",
+    "failure_fixable_by",
+    "retry_helps",
+)
+
+
 def input_path(generation: Generation, filename: str) -> str:
     return f"teams/{generation.team_id}/inputs/{generation.pk}/{filename}"
 
@@ -54,6 +71,10 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
 
     def active(self) -> GenerationQuerySet:
         return self.filter(status__in=ACTIVE)
+
+    def for_status_card(self) -> GenerationQuerySet:
+        """Only what the status card shows: it is polled every 2 s by every open page."""
+        return self.only(*STATUS_CARD_FIELDS)
 
     def recent(self, limit: int = 6) -> GenerationQuerySet:
         return self.order_by("-created")[:limit]
@@ -198,6 +219,21 @@ class Generation(models.Model):
         if self.status == Status.QUEUED and self.retries:
             return "Waiting for Kling"
         return self.get_status_display()
+
+    def progress(self) -> list[tuple[str, str]]:
+        """The four stages with "done", "current" or "" each, for the status card's bar."""
+        order = [Status.QUEUED, Status.SUBMITTED, Status.PROCESSING, Status.SAVING]
+        labels = ["Queued", "Sent to Kling", "Generating", "Saving to your library"]
+        if self.status == Status.READY:
+            reached = len(order)
+        elif self.status == Status.FAILED:
+            reached = 3 if self.provider_task_id else 1
+        else:
+            reached = order.index(Status(self.status))
+        return [
+            (label, "done" if i < reached else "current" if i == reached else "")
+            for i, label in enumerate(labels)
+        ]
 
     @property
     def retry_allowed(self) -> bool:

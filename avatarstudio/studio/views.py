@@ -86,7 +86,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def generation_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The generation's page, or only its status card when htmx polls it."""
-    generation = get_for_team_or_404(request, Generation.objects.select_related("clip"), pk=pk)
+    generation = get_for_team_or_404(request, Generation.objects.for_status_card(), pk=pk)
     context = {"generation": generation, "compact": "compact" in request.GET}
     if request.htmx:
         # Polled from its own page, the card also brings the page's heading up to date.

@@ -149,3 +149,12 @@ def test_polled_from_the_dashboard_the_card_stays_compact(team, owner, generatio
     assert "generation-heading" not in page
     assert 'class="status-thumb"' in page
     assert "<video" not in page
+
+
+def test_a_poll_costs_one_query_beyond_the_session_user_and_team(
+    team, owner, generation, django_assert_num_queries
+):
+    client = owner_client(team, owner)
+    client.get("/")
+    with django_assert_num_queries(4):  # session, user, memberships, the generation
+        client.get(generation.get_absolute_url(), headers={"HX-Request": "true"})

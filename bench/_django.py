@@ -1,0 +1,30 @@
+"""Shared set-up for the benchmarks: a throwaway project folder (SQLite, media) and Django."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def setup(**env: str) -> Path:
+    """Point VAR_DIR at a fresh temporary folder, start Django and migrate; return the folder."""
+    sys.path.insert(0, str(ROOT))
+    folder = Path(tempfile.mkdtemp(prefix="avatarstudio-bench-"))
+    os.environ.update({"VAR_DIR": str(folder), "LOG_LEVEL": "WARNING", **env})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "avatarstudio.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return folder
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
