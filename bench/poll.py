@@ -19,14 +19,14 @@ setup(
     SECURE_SSL_REDIRECT="0",
 )
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.files.base import ContentFile  # noqa: E402
-from django.http import HttpResponse  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
-from django.urls import include, path  # noqa: E402
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.http import HttpResponse
+from django.test import Client, override_settings
+from django.urls import include, path
 
-from avatarstudio.accounts.models import Team  # noqa: E402
-from avatarstudio.studio.models import Generation, Status  # noqa: E402
+from avatarstudio.accounts.models import Team
+from avatarstudio.studio.models import Generation, Status
 
 GOAL = 1.5
 ROUNDS = 1500

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "avatarstudio.settings")
 django.setup()
 
-from avatarstudio.simulator.render import render_clip  # noqa: E402
-from avatarstudio.simulator.speech import SAMPLE_RATE, _speech_like, write_mp3  # noqa: E402
+from avatarstudio.simulator.render import render_clip
+from avatarstudio.simulator.speech import SAMPLE_RATE, _speech_like, write_mp3
 
 GOAL = 20.0
 SECONDS = 60.0
