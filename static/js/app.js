@@ -23,7 +23,32 @@
     });
   }
 
+  function toast(text, kind) {
+    const region = document.getElementById("toasts");
+    if (!region) return;
+    const item = document.createElement("div");
+    item.className = `toast toast-${kind}`;
+    item.dataset.toast = "";
+    const message = document.createElement("p");
+    message.textContent = text;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.dataset.toastClose = "";
+    close.textContent = "×";
+    item.append(message, close);
+    region.append(item);
+    armToasts(region);
+  }
+
   document.addEventListener("DOMContentLoaded", () => armToasts(document));
+  document.addEventListener("htmx:responseError", () =>
+    toast("Something went wrong on our side. Please try again in a moment.", "error"),
+  );
+  document.addEventListener("htmx:sendError", () =>
+    toast("The server could not be reached. Check your connection and try again.", "error"),
+  );
   document.addEventListener("htmx:afterSettle", (event) => armToasts(event.target));
   document.addEventListener("click", (event) => {
     closeMenus(event.target.closest("details[data-menu]"));

@@ -59,7 +59,7 @@ def test_a_member_generates_a_video_and_plays_it_from_the_library(page: Page, ow
     page.evaluate("window.stayedOnPage = true")
     page.get_by_role("button", name="Generate video").click()
 
-    expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]+/$"))
+    expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]+/$"), timeout=15_000)
     page.evaluate("window.stayedOnPage = true")
     card = page.locator(".status-card")
     expect(card).to_have_attribute("data-status", "ready", timeout=30_000)
