@@ -205,6 +205,7 @@ GENERATION_TIMEOUT_SECONDS = env_int("GENERATION_TIMEOUT_SECONDS", 30 * 60)
 GENERATION_RETRY_LIMIT = env_int("GENERATION_RETRY_LIMIT", 8)
 GENERATION_RESULT_MAX_BYTES = env_int("GENERATION_RESULT_MAX_BYTES", 2 * 1024**3)
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 30)
+PURGE_INTERVAL_SECONDS = env_int("PURGE_INTERVAL_SECONDS", 3600)
 # Where the provider can reach us: callbacks go to PUBLIC_BASE_URL/hooks/kling/<token>/.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL").rstrip("/")
 # Base64 inputs by default; signed URLs when the storage is reachable from the internet.

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from avatarstudio import health
+from avatarstudio.library import urls as library_urls
 from avatarstudio.studio import views as studio_views
 
 urlpatterns = [
@@ -12,4 +13,5 @@ urlpatterns = [
     path("", studio_views.home, name="dashboard"),
     path("", include("avatarstudio.studio.urls")),
     path("library/", include("avatarstudio.library.urls")),
+    *library_urls.shared_urlpatterns,
 ]

@@ -6,8 +6,24 @@ app_name = "library"
 
 urlpatterns = [
     path("", views.clip_list, name="list"),
+    path("trash/", views.trash, name="trash"),
     path("<uuid:pk>/", views.clip_detail, name="clip"),
+    path("<uuid:pk>/rename/", views.rename, name="rename"),
+    path("<uuid:pk>/favourite/", views.toggle_favourite, name="favourite"),
+    path("<uuid:pk>/trash/", views.move_to_trash, name="move_to_trash"),
+    path("<uuid:pk>/restore/", views.restore, name="restore"),
+    path("<uuid:pk>/delete/", views.delete_forever, name="delete_forever"),
+    path("<uuid:pk>/share/", views.share, name="share"),
+    path("<uuid:pk>/share/<int:link_id>/revoke/", views.revoke_share, name="revoke_share"),
     path("<uuid:pk>/video.mp4", views.clip_file, {"kind": "video"}, name="video"),
     path("<uuid:pk>/poster.jpg", views.clip_file, {"kind": "poster"}, name="poster"),
     path("<uuid:pk>/download", views.clip_file, {"kind": "download"}, name="download"),
+    path("<uuid:pk>/photo", views.clip_file, {"kind": "photo"}, name="photo"),
+    path("<uuid:pk>/voice", views.clip_file, {"kind": "voice"}, name="voice"),
+]
+
+shared_urlpatterns = [
+    path("s/<str:token>/", views.shared_clip, name="shared_clip"),
+    path("s/<str:token>/video.mp4", views.shared_file, {"kind": "video"}, name="shared_video"),
+    path("s/<str:token>/poster.jpg", views.shared_file, {"kind": "poster"}, name="shared_poster"),
 ]

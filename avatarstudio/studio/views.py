@@ -40,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent": list(
             generations.exclude(status__in=("queued", "submitted", "processing", "saving")).recent()
         ),
-        "clip_count": Clip.objects.for_team(request.team).count(),
+        "clip_count": Clip.objects.for_team(request.team).alive().count(),
     }
     return TemplateResponse(request, "studio/dashboard.html", context)
 

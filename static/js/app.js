@@ -62,3 +62,12 @@
     }
   });
 })();
+
+// Forms that ask before doing something that cannot be undone, and copy-on-focus links.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset?.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+document.addEventListener("focusin", (event) => {
+  if (event.target.matches?.("input[data-copy]")) event.target.select();
+});

@@ -1,0 +1,174 @@
+"""The library's gallery: filters from the URL, and keyset pages that cost the same anywhere.
+
+A page is never found by OFFSET (which reads every row before it): each sort order has an
+index, and a page starts after (or before) the key of the row at its edge. The first and the
+last page are both one index range scan.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from avatarstudio.library.models import Clip
+
+PAGE_SIZE = 24
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    label: str
+    key: str  # the annotated or real field the pages are cut on
+    descending: bool
+
+
+SORTS = {
+    "newest": SortOrder("Newest first", "created", True),
+    "oldest": SortOrder("Oldest first", "created", False),
+    "longest": SortOrder("Longest first", "duration", True),
+    "title": SortOrder("Title A to Z", "title_key", False),
+}
+
+
+class GalleryFilters(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    creator = forms.TypedChoiceField(label="Made by", required=False, coerce=int, empty_value=None)
+    mode = forms.ChoiceField(
+        label="Mode",
+        required=False,
+        choices=[("", "Any mode"), ("std", "Standard"), ("pro", "Pro")],
+    )
+    favourites = forms.BooleanField(label="Favourites only", required=False)
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        label="Sort", required=False, choices=[(k, v.label) for k, v in SORTS.items()]
+    )
+
+    def __init__(self, *args: Any, creators: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["creator"].choices = [("", "Anyone"), *creators]
+
+    def apply(self, clips: QuerySet[Clip], user: Any) -> QuerySet[Clip]:
+        data = self.cleaned_data if self.is_valid() else {}
+        clips = clips.matching(data.get("q") or "")
+        if data.get("creator"):
+            clips = clips.filter(created_by_id=data["creator"])
+        if data.get("mode"):
+            clips = clips.filter(mode=data["mode"])
+        if data.get("favourites"):
+            clips = clips.filter(favourites__user=user)
+        if data.get("since"):
+            clips = clips.filter(created__gte=_start_of(data["since"]))
+        if data.get("until"):
+            clips = clips.filter(created__lt=_start_of(data["until"]) + timedelta(days=1))
+        return clips
+
+    @property
+    def sort_order(self) -> str:
+        chosen = self.cleaned_data.get("sort") if self.is_valid() else None
+        return chosen or "newest"
+
+    @property
+    def is_filtered(self) -> bool:
+        data = self.cleaned_data if self.is_valid() else {}
+        return any(
+            data.get(name) for name in ("q", "creator", "mode", "favourites", "since", "until")
+        )
+
+
+def _start_of(day: Any) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@dataclass
+class GalleryPage:
+    clips: list[Clip]
+    next_cursor: str = ""
+    previous_cursor: str = ""
+    is_first: bool = True
+    is_last: bool = True
+
+
+def encode_cursor(clip: Clip, order: SortOrder) -> str:
+    value = getattr(clip, order.key)
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps([value, str(clip.pk)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, order: SortOrder) -> tuple[Any, str] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, pk = json.loads(raw)
+        if order.key == "created":
+            value = datetime.fromisoformat(value)
+        elif order.key == "duration":
+            value = float(value)
+        else:
+            value = str(value)
+        return value, str(pk)
+    except (ValueError, TypeError):
+        return None
+
+
+def _beyond(order: SortOrder, value: Any, pk: str, forwards: bool) -> Q:
+    """Rows that come after (value, pk) in this order, or before it when not ``forwards``."""
+    later = order.descending != forwards  # "greater than" when walking up the index
+    op = "gt" if later else "lt"
+    return Q(**{f"{order.key}__{op}": value}) | Q(**{order.key: value, f"pk__{op}": pk})
+
+
+def paginate(
+    clips: QuerySet[Clip],
+    sort: str,
+    after: str = "",
+    before: str = "",
+    last: bool = False,
+    size: int = PAGE_SIZE,
+) -> GalleryPage:
+    order = SORTS[sort]
+    clips = clips.annotate(title_key=Lower("title"))
+    forward = [F(order.key).desc() if order.descending else F(order.key).asc()]
+    forward.append(F("pk").desc() if order.descending else F("pk").asc())
+    backward = [expression.copy() for expression in forward]
+    for expression in backward:
+        expression.descending = not expression.descending
+
+    after_key = decode_cursor(after, order) if after else None
+    before_key = decode_cursor(before, order) if before else None
+    if before_key:
+        rows = list(
+            clips.filter(_beyond(order, *before_key, forwards=False)).order_by(*backward)[
+                : size + 1
+            ]
+        )
+        if len(rows) <= size:  # reached the start: show the first page whole
+            return paginate(clips, sort, size=size)
+        rows = rows[:size][::-1]
+        page = GalleryPage(rows, is_first=False, is_last=False)
+    elif last:
+        rows = list(clips.order_by(*backward)[: size + 1])
+        page = GalleryPage(rows[:size][::-1], is_first=len(rows) <= size, is_last=True)
+    else:
+        if after_key:
+            clips = clips.filter(_beyond(order, *after_key, forwards=True))
+        rows = list(clips.order_by(*forward)[: size + 1])
+        page = GalleryPage(rows[:size], is_first=after_key is None, is_last=len(rows) <= size)
+    if page.clips:
+        page.next_cursor = encode_cursor(page.clips[-1], order)
+        page.previous_cursor = encode_cursor(page.clips[0], order)
+    return page
