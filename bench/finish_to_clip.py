@@ -25,12 +25,12 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-from django_tasks_db.management.commands.db_worker import Worker
 
 from avatarstudio.accounts.models import Team
 from avatarstudio.simulator.app import Simulator, SimulatorConfig
 from avatarstudio.simulator.server import SimulatorServer
 from avatarstudio.studio import provider
+from avatarstudio.studio.inprocess import start_worker
 from avatarstudio.studio.models import Generation, Status
 from tests.media_factory import photo_bytes, voice_bytes
 
@@ -99,17 +99,7 @@ def main() -> None:
     settings.COMETAPI_BASE_URL = sim_server.url
     provider.download_result = timed_download(provider.download_result)
 
-    worker = Worker(
-        queue_names=["default"],
-        interval=0.5,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="bench",
-        excluded_queue_names=[],
-    )
-    threading.Thread(target=worker.run, daemon=True).start()
+    worker = start_worker(interval=0.5, worker_id="bench")
 
     user = get_user_model().objects.create_user("f@example.com", "f@example.com", "pw-bench-1")
     team = Team.objects.personal_for(user)

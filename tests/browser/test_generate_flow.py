@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import Page, expect
 
+from avatarstudio.studio.inprocess import start_worker
 from tests.media_factory import photo_bytes, voice_bytes
 
 
 @pytest.fixture
 def worker(provider):
     """One task worker in a thread, as `make run` has one beside the web server."""
-    worker = Worker(
-        queue_names=["default"],
-        interval=0.1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="browser-test",
-        excluded_queue_names=[],
-    )
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
+    worker = start_worker(interval=0.1, worker_id="browser-test")
     yield worker
     worker.running = False
-    thread.join(timeout=10)
 
 
 def sign_in(page: Page, user) -> None:
