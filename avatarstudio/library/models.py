@@ -50,6 +50,12 @@ class ClipQuerySet(models.QuerySet["Clip"]):
             return self
         return self.filter(Q(title__icontains=words) | Q(prompt__icontains=words))
 
+    def for_tiles(self) -> ClipQuerySet:
+        """Only what a gallery tile shows, with its creator's email in the same query."""
+        return self.select_related("created_by").only(
+            "id", "team_id", "title", "duration", "mode", "created", "created_by__email"
+        )
+
     def with_favourite_for(self, user: Any) -> ClipQuerySet:
         return self.annotate(
             is_favourite=Exists(Favourite.objects.filter(clip=OuterRef("pk"), user=user))

@@ -14,14 +14,19 @@ from django.views.decorators.http import require_GET, require_POST
 from avatarstudio.accounts.access import get_for_team_or_404, team_role_required
 from avatarstudio.accounts.models import Membership, Role
 from avatarstudio.library.forms import RenameForm, ShareForm
-from avatarstudio.library.gallery import SORTS, GalleryFilters, paginate
+from avatarstudio.library.gallery import (
+    SORTS,
+    GalleryFilters,
+    count_up_to,
+    paginate,
+)
 from avatarstudio.library.models import Clip, Favourite, ShareLink
 from avatarstudio.library.streaming import file_response
 
 
 def _team_creators(request: HttpRequest) -> list[tuple[int, str]]:
-    members = Membership.objects.filter(team=request.team).select_related("user")
-    return sorted(((m.user_id, m.user.email) for m in members), key=lambda pair: pair[1].lower())
+    members = Membership.objects.filter(team=request.team).values_list("user_id", "user__email")
+    return sorted(members, key=lambda pair: pair[1].lower())
 
 
 def _get_managed_clip(request: HttpRequest, pk: uuid.UUID) -> Clip:
@@ -39,7 +44,7 @@ def clip_list(request: HttpRequest) -> HttpResponse:
     clips = Clip.objects.for_team(request.team).alive()
     clips = filters.apply(clips, request.user)
     page = paginate(
-        clips.select_related("created_by").with_favourite_for(request.user),
+        clips.for_tiles().with_favourite_for(request.user),
         filters.sort_order,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
@@ -48,10 +53,12 @@ def clip_list(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     for name in ("after", "before", "page"):
         params.pop(name, None)
+    total, more = count_up_to(clips)
     context = {
         "filters": filters,
         "page": page,
-        "total": clips.count(),
+        "total": total,
+        "more": more,
         "sorts": SORTS,
         "query": params.urlencode(),
     }

@@ -163,3 +163,36 @@ def test_the_gallery_costs_the_same_queries_for_10_or_60_clips(
 
 def test_outsiders_see_none_of_the_teams_clips(outsider, shelf):
     assert titles(client_for(outsider).get("/library/")) == []
+
+
+def test_a_title_is_escaped_in_its_tile(team, member):
+    make_clip(team, member, '<script>alert("x")</script>')
+    page = member_of(team, member).get("/library/").content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+def test_a_tile_links_to_the_clip_page_its_video_and_its_poster(team, member, shelf):
+    page = member_of(team, member).get("/library/").content.decode()
+    pk = shelf["launch"].pk
+    assert f'href="/library/{pk}/"' in page
+    assert f'data-preview="/library/{pk}/video.mp4"' in page
+    assert f'src="/library/{pk}/poster.jpg"' in page
+
+
+def test_a_large_library_is_counted_up_to_a_limit(team, member, shelf, monkeypatch):
+    monkeypatch.setattr("avatarstudio.library.gallery.COUNT_LIMIT", 3)
+    page = member_of(team, member).get("/library/").content.decode()
+    assert "3+ clips" in page
+
+
+def test_the_filters_show_the_choices_made(team, member, shelf):
+    page = member_of(team, member).get(
+        f"/library/?creator={member.pk}&mode=pro&since=2026-01-02&favourites=on&sort=title"
+    )
+    html = page.content.decode()
+    assert f'<option value="{member.pk}" selected>{member.email}</option>' in html
+    assert '<option value="pro" selected>Pro</option>' in html
+    assert 'name="since" type="date" value="2026-01-02"' in html
+    assert 'id="id_favourites" name="favourites" type="checkbox" checked' in html
+    assert '<option value="title" selected>Title A to Z</option>' in html
