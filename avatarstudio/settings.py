@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "avatarstudio.studio",
     "avatarstudio.simulator",
     "avatarstudio.library",
+    "avatarstudio.teams",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,12 @@ SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+
+# Teams' CometAPI keys are stored encrypted with Fernet. TEAM_KEY_ENCRYPTION_KEYS lists Fernet
+# keys, newest first (older ones still decrypt, for rotation); without it one is derived from
+# SECRET_KEY, so changing SECRET_KEY then makes stored team keys unreadable.
+TEAM_KEY_ENCRYPTION_KEYS = env_list("TEAM_KEY_ENCRYPTION_KEYS")
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
 
 # Email: printed to the console unless an SMTP host is given.
 if env_str("EMAIL_HOST"):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("avatarstudio.accounts.urls")),
+    path("", include("avatarstudio.teams.urls")),
     path("", studio_views.home, name="dashboard"),
     path("", include("avatarstudio.studio.urls")),
     path("library/", include("avatarstudio.library.urls")),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
+from avatarstudio.accounts.models import Team
 from avatarstudio.kling.limits import provider_limits
 from avatarstudio.media.fetch import TooLarge, UnsafeURL, fetch_bytes
 from avatarstudio.media.validation import check_audio, check_photo
@@ -141,9 +142,9 @@ class GenerationForm(forms.Form):
         return self.audio_info.format
 
 
-def price_table() -> list[dict[str, Any]]:
-    """Each mode with its plain-words explanation and price, for the form and the estimate."""
-    prices = settings.KLING_PRICE_PER_SECOND
+def price_table(team: Team) -> list[dict[str, Any]]:
+    """Each mode with its plain-words explanation and the team's price, for the estimate."""
+    prices = {"std": plain_number(team.price_std), "pro": plain_number(team.price_pro)}
     return [
         {
             "value": Mode.STD,
@@ -158,3 +159,8 @@ def price_table() -> list[dict[str, Any]]:
             "price": prices["pro"],
         },
     ]
+
+
+def plain_number(value: Decimal) -> str:
+    """0.400 -> "0.4", 10.000 -> "10": for people and for the estimate's JavaScript."""
+    return format(value.normalize(), "f")

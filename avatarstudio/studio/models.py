@@ -116,8 +116,11 @@ class GenerationManager(models.Manager.from_queryset(GenerationQuerySet)):  # ty
         """Store the inputs, create the queued row and wake the worker once it is committed.
 
         The same submission token (a double click, a resubmitted form) gives back the
-        generation it already made.
+        generation it already made. Raises ``usage.QuotaExceeded`` when a monthly limit would
+        be overrun.
         """
+        from avatarstudio.studio import usage  # usage reads Generation; imported when used
+
         existing = self.filter(team=team, submission_token=submission_token).first()
         if existing is not None:
             return existing
@@ -135,10 +138,17 @@ class GenerationManager(models.Manager.from_queryset(GenerationQuerySet)):  # ty
             generation.audio.save(f"voice.{audio_extension}", audio, save=False)
         try:
             with transaction.atomic():
+                # The team row's lock makes concurrent submits take turns at the quota check
+                # (PostgreSQL; SQLite's write transactions already run one at a time here).
+                locked = Team.objects.select_for_update().get(pk=team.pk)
+                usage.ensure_room(locked, user, audio_seconds or 0)
                 generation.save(force_insert=True)
         except IntegrityError:
             generation.delete_input_files()
             return self.get(team=team, submission_token=submission_token)
+        except usage.QuotaExceeded:
+            generation.delete_input_files()
+            raise
         wake_up_after_commit(generation)
         return generation
 
@@ -261,9 +271,3 @@ class Generation(models.Model):
         for field in (self.photo, self.audio):
             if field and field.name:
                 field.storage.delete(field.name)
-
-    @property
-    def estimated_cost(self) -> float | None:
-        if not self.audio_seconds:
-            return None
-        return round(self.audio_seconds * settings.KLING_PRICE_PER_SECOND[self.mode], 2)

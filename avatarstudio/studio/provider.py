@@ -5,21 +5,39 @@ Tests point both at the in-process simulator by setting ``TRANSPORT``.
 
 from __future__ import annotations
 
+import uuid
 from typing import BinaryIO
 
 import httpx
 from django.conf import settings
 
+from avatarstudio.accounts.encryption import UnreadableSecret
 from avatarstudio.accounts.models import Team
 from avatarstudio.kling.client import KlingClient, client_from_settings
+from avatarstudio.kling.errors import (
+    AccountBlocked,
+    AuthenticationFailed,
+    IpNotAllowed,
+    KlingError,
+    NotFound,
+    PermissionDenied,
+    ProviderUnreachable,
+)
 from avatarstudio.media.fetch import provider_hosts, stream_to
 
 TRANSPORT: httpx.BaseTransport | None = None
 
 
 def client_for_team(team: Team) -> KlingClient:
-    """The client a team's generations use (the server's key until teams get their own)."""
-    return client_from_settings(transport=TRANSPORT)
+    """The client for a team's calls: with the team's own CometAPI key, else the server's."""
+    try:
+        key = team.api_key
+    except UnreadableSecret:
+        raise AuthenticationFailed(
+            "The team's CometAPI key can no longer be read (the server's encryption key "
+            "changed). A team admin needs to enter it again in the team settings."
+        ) from None
+    return client_from_settings(api_key=key, transport=TRANSPORT)
 
 
 def download_result(url: str, destination: BinaryIO) -> int:
@@ -32,3 +50,22 @@ def download_result(url: str, destination: BinaryIO) -> int:
         allowed_hosts=provider_hosts(),
         transport=TRANSPORT,
     )
+
+
+def check_team_key(team: Team) -> tuple[bool, str]:
+    """Ask the provider about a task that cannot exist: "not found" means the key was accepted.
+
+    Costs no credit. Returns whether the key works and a sentence saying so.
+    """
+    try:
+        with client_for_team(team) as client:
+            client.get_avatar_task(external_task_id=f"key-check-{uuid.uuid4()}")
+    except NotFound:
+        return True, "The key works: CometAPI accepted it."
+    except (AuthenticationFailed, AccountBlocked, PermissionDenied, IpNotAllowed) as error:
+        return False, error.message
+    except ProviderUnreachable:
+        return False, "CometAPI could not be reached just now, so the key was not checked."
+    except KlingError as error:
+        return False, f"CometAPI answered in a way we did not expect: {error.message}"
+    return True, "The key works: CometAPI accepted it."

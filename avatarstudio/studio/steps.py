@@ -161,7 +161,11 @@ def handle_provider_error(generation: Generation, error: KlingError) -> str:
 
 
 def submit(generation: Generation) -> str:
-    with provider.client_for_team(generation.team) as client:
+    try:
+        client = provider.client_for_team(generation.team)
+    except KlingError as error:
+        return handle_provider_error(generation, error)
+    with client:
         try:
             if generation.create_sent_at is not None:
                 found = _find_existing(client, generation)
@@ -223,7 +227,11 @@ def build_request(generation: Generation) -> AvatarRequest:
 
 
 def poll(generation: Generation) -> str:
-    with provider.client_for_team(generation.team) as client:
+    try:
+        client = provider.client_for_team(generation.team)
+    except KlingError as error:
+        return handle_provider_error(generation, error)
+    with client:
         try:
             task = client.get_avatar_task(generation.provider_task_id)
         except KlingError as error:

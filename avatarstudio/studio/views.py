@@ -20,10 +20,11 @@ from avatarstudio.accounts.models import Role
 from avatarstudio.kling import webhooks
 from avatarstudio.library.models import Clip
 from avatarstudio.library.streaming import file_response
-from avatarstudio.studio import inputs
+from avatarstudio.studio import inputs, usage
 from avatarstudio.studio.forms import GenerationForm, price_table
 from avatarstudio.studio.models import Generation
 from avatarstudio.studio.steps import wake_up
+from avatarstudio.studio.usage import QuotaExceeded
 
 logger = logging.getLogger(__name__)
 
@@ -51,30 +52,35 @@ def create(request: HttpRequest) -> HttpResponse:
     form = GenerationForm(
         request.POST or None,
         request.FILES or None,
-        initial={"submission_token": uuid.uuid4(), "mode": "std"},
+        initial={"submission_token": uuid.uuid4(), "mode": request.team.default_mode},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        generation = Generation.objects.start(
-            team=request.team,
-            user=request.user,
-            submission_token=data["submission_token"],
-            mode=data["mode"],
-            prompt=data["prompt"],
-            photo=data["photo"],
-            photo_extension=form.photo_extension,
-            audio=data.get("audio") or None,
-            audio_extension=form.audio_extension if data.get("audio") else "",
-            audio_seconds=form.audio_info.duration if data.get("audio") else None,
-            audio_id=data.get("audio_id", ""),
-        )
-        url = generation.get_absolute_url()
-        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        try:
+            generation = Generation.objects.start(
+                team=request.team,
+                user=request.user,
+                submission_token=data["submission_token"],
+                mode=data["mode"],
+                prompt=data["prompt"],
+                photo=data["photo"],
+                photo_extension=form.photo_extension,
+                audio=data.get("audio") or None,
+                audio_extension=form.audio_extension if data.get("audio") else "",
+                audio_seconds=form.audio_info.duration if data.get("audio") else None,
+                audio_id=data.get("audio_id", ""),
+            )
+        except QuotaExceeded as error:
+            form.add_error(None, str(error))
+        else:
+            url = generation.get_absolute_url()
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     context = {
         "form": form,
-        "modes": price_table(),
+        "modes": price_table(request.team),
         "limits": form.limits,
         "default_prompt": settings.KLING_DEFAULT_PROMPT,
+        "allowance": usage.allowance(request.team, request.membership),
     }
     if request.method == "POST" and request.htmx:
         # Keep the chosen files in the page: only the messages are swapped in.
@@ -104,7 +110,11 @@ def retry(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             request, "This video cannot be tried again as it is. Change the inputs instead."
         )
         return redirect(generation)
-    again = generation.try_again(request.user)
+    try:
+        again = generation.try_again(request.user)
+    except QuotaExceeded as error:
+        messages.error(request, str(error))
+        return redirect(generation)
     messages.success(request, "Trying again with the same photo and voice.")
     return redirect(again)
 

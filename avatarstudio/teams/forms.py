@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from avatarstudio.accounts.models import Membership, Role, Team
+
+
+def tidy_team_name(value: str) -> str:
+    name = " ".join(value.split())
+    if not name:
+        raise forms.ValidationError("Give the team a name.")
+    return name
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name"]
+        labels = {"name": "Team name"}
+
+    def clean_name(self) -> str:
+        return tidy_team_name(self.cleaned_data["name"])
+
+
+class RoleChoiceMixin:
+    """Offers only the roles the acting member may grant."""
+
+    def limit_roles(self, by: Membership) -> None:
+        self.fields["role"].choices = [(role.value, role.label) for role in by.grantable_roles]
+
+
+class InviteForm(RoleChoiceMixin, forms.Form):
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(label="Role", initial=Role.MEMBER)
+
+    def __init__(self, *args: Any, by: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.team = by.team
+        self.limit_roles(by)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if Membership.objects.filter(team=self.team, user__email__iexact=email).exists():
+            raise forms.ValidationError(f"{email} is already in this team.")
+        return email
+
+
+LINK_DAYS = [("1", "1 day"), ("7", "7 days"), ("30", "30 days")]
+
+
+class InviteLinkForm(RoleChoiceMixin, forms.Form):
+    role = forms.ChoiceField(label="Joins as", initial=Role.VIEWER)
+    days = forms.TypedChoiceField(
+        label="Link works for", choices=LINK_DAYS, coerce=int, initial="7"
+    )
+
+    def __init__(self, *args: Any, by: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_roles(by)
+
+
+class RoleForm(RoleChoiceMixin, forms.Form):
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args: Any, by: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_roles(by)
+
+
+class TeamSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "default_mode", "price_std", "price_pro", "monthly_limit_seconds"]
+        labels = {
+            "name": "Team name",
+            "default_mode": "Default mode on the create page",
+            "price_std": "Price per second, Standard",
+            "price_pro": "Price per second, Pro",
+            "monthly_limit_seconds": "Team limit (seconds of video a month)",
+        }
+        help_texts = {
+            "price_std": "Used for the estimates people see before they generate.",
+            "monthly_limit_seconds": "Leave empty for no limit.",
+        }
+
+    def clean_name(self) -> str:
+        return tidy_team_name(self.cleaned_data["name"])
+
+
+class ApiKeyForm(forms.Form):
+    api_key = forms.CharField(
+        label="CometAPI key",
+        max_length=300,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="Paste the key from your CometAPI dashboard. It is stored encrypted.",
+    )
+
+    def clean_api_key(self) -> str:
+        key = self.cleaned_data["api_key"].strip()
+        if len(key) < 8 or any(character.isspace() for character in key):
+            raise forms.ValidationError(
+                "That does not look like an API key: copy it again, without spaces."
+            )
+        return key
+
+
+class MemberLimitForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["monthly_limit_seconds"]
+        labels = {"monthly_limit_seconds": "Monthly limit (seconds)"}
+
+
+class DeleteTeamForm(forms.Form):
+    confirm = forms.CharField(label="Type the team's name to confirm")
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.team = team
+
+    def clean_confirm(self) -> str:
+        typed = self.cleaned_data["confirm"].strip()
+        if typed != self.team.name:
+            raise forms.ValidationError(f"Type “{self.team.name}” exactly to delete the team.")
+        return typed
