@@ -121,6 +121,20 @@ def client_for(user) -> Client:
     return client
 
 
+def client_in(team: Team, user) -> Client:
+    """A signed-in client with ``team`` chosen in the header switcher."""
+    client = client_for(user)
+    client.post("/teams/switch/", {"team": team.pk})
+    return client
+
+
+@pytest.fixture
+def admin(team):
+    user = make_user("admin@example.com")
+    Membership.objects.create(team=team, user=user, role=Role.ADMIN)
+    return user
+
+
 @pytest.fixture
 def simulator(tmp_path):
     """The Kling simulator in-process: fast statuses, clips rendered during the create call."""

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from avatarstudio.accounts.access import get_for_team_or_404, team_role_required
-from avatarstudio.accounts.models import Membership, Role
+from avatarstudio.accounts.models import AuditAction, AuditEvent, Membership, Role
 from avatarstudio.library.forms import RenameForm, ShareForm
 from avatarstudio.library.gallery import (
     SORTS,
@@ -155,6 +155,7 @@ def delete_forever(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         raise Http404("Move the clip to the trash first.")
     title = clip.title
     clip.delete_forever()
+    AuditEvent.objects.record(request.team, request.user, AuditAction.CLIP_DELETED, subject=title)
     messages.success(request, f"“{title}” is deleted for good.")
     return redirect("library:trash")
 

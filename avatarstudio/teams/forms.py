@@ -19,6 +19,7 @@ class TeamForm(forms.ModelForm):
         model = Team
         fields = ["name"]
         labels = {"name": "Team name"}
+        error_messages = {"name": {"required": "Give the team a name."}}
 
     def clean_name(self) -> str:
         return tidy_team_name(self.cleaned_data["name"])
@@ -84,6 +85,13 @@ class TeamSettingsForm(forms.ModelForm):
             "price_std": "Used for the estimates people see before they generate.",
             "monthly_limit_seconds": "Leave empty for no limit.",
         }
+        error_messages = {"name": {"required": "Give the team a name."}}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("price_std", "price_pro"):
+            # Their model defaults are callables, which would add hidden "initial" inputs.
+            self.fields[name].show_hidden_initial = False
 
     def clean_name(self) -> str:
         return tidy_team_name(self.cleaned_data["name"])
