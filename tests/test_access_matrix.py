@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -27,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from avatarstudio.accounts.models import Invitation, Membership, Role, Team
 from avatarstudio.library.models import ShareLink
 from avatarstudio.studio import inputs
+from avatarstudio.studio.models import Voice, VoiceKind
 from tests.conftest import client_for, client_in, make_user
 from tests.library.helpers import make_clip
 from tests.studio.helpers import start_generation
@@ -72,6 +74,7 @@ class World:
     generation: Any
     share_link: ShareLink
     invitation: Invitation
+    voice: Voice
 
     def membership(self, name: str) -> Membership:
         return Membership.objects.get(team=self.team, user=self.users[name])
@@ -167,6 +170,17 @@ EXPECTATIONS: dict[str, Expect] = {
     "studio:create": Expect(team_page(Role.MEMBER, 200)),
     "studio:generation": Expect(
         team_object(Role.VIEWER, 200), kwargs=lambda world: {"pk": world.generation.pk}
+    ),
+    "studio:preview_voice": Expect(
+        team_page(Role.MEMBER, 200),
+        method="POST",
+        data=lambda world: (
+            {"script": "Hello there, and welcome to the show.", "speed": "1.0"}
+            | {"tts_voice": "en:genshin_vindi2"}
+        ),
+    ),
+    "studio:voice_audio": Expect(
+        team_object(Role.VIEWER, 200), kwargs=lambda world: {"pk": world.voice.pk}
     ),
     "studio:retry": Expect(
         team_object(Role.MEMBER, 302),
@@ -269,7 +283,9 @@ def world(team, owner, provider) -> World:
     trashed.move_to_trash()
     link = ShareLink.objects.create(clip=clip, created_by=users["member"])
     invitation = Invitation.issue(Membership.objects.get(team=team, user=owner), Role.VIEWER)
-    return World(team, users, clip, trashed, generation, link, invitation)
+    voice = Voice(team=team, kind=VoiceKind.RECORDING, duration=3.0)
+    voice.audio.save("recording.m4a", ContentFile(b"m4a!"))
+    return World(team, users, clip, trashed, generation, link, invitation, voice)
 
 
 def clients(world: World) -> dict[str, Client]:

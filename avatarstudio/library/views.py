@@ -191,16 +191,10 @@ FILES = {"video": "video", "poster": "poster", "download": "video"}
 @require_GET
 def clip_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> HttpResponse:
     """The clip's video, poster, download or inputs, streamed only to members of its team."""
-    clip = get_for_team_or_404(request, Clip.objects.select_related("generation"), pk=pk)
+    clip = get_for_team_or_404(request, Clip.objects.select_related("generation__voice"), pk=pk)
     if kind in ("photo", "voice"):
         generation = clip.generation
-        field = (
-            None
-            if generation is None
-            else generation.photo
-            if kind == "photo"
-            else generation.audio
-        )
+        field = None if generation is None else generation.input_file(kind)
     else:
         field = getattr(clip, FILES[kind])
     if not field:

@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from avatarstudio.accounts.models import Team
+from avatarstudio.kling import voices as tts_voices
+from avatarstudio.kling.limits import provider_limits
 
 
 class Status(models.TextChoices):
@@ -112,6 +114,7 @@ class GenerationManager(models.Manager.from_queryset(GenerationQuerySet)):  # ty
         audio_extension: str = "",
         audio_seconds: float | None = None,
         audio_id: str = "",
+        voice: Voice | None = None,
     ) -> Generation:
         """Store the inputs, create the queued row and wake the worker once it is committed.
 
@@ -132,6 +135,7 @@ class GenerationManager(models.Manager.from_queryset(GenerationQuerySet)):  # ty
             prompt=prompt,
             audio_id=audio_id,
             audio_seconds=audio_seconds,
+            voice=voice,
         )
         generation.photo.save(f"photo.{photo_extension}", photo, save=False)
         if audio is not None:
@@ -143,6 +147,8 @@ class GenerationManager(models.Manager.from_queryset(GenerationQuerySet)):  # ty
                 locked = Team.objects.select_for_update().get(pk=team.pk)
                 usage.ensure_room(locked, user, audio_seconds or 0)
                 generation.save(force_insert=True)
+                if voice is not None:
+                    Voice.objects.filter(pk=voice.pk).update(last_used_at=timezone.now())
         except IntegrityError:
             generation.delete_input_files()
             return self.get(team=team, submission_token=submission_token)
@@ -173,6 +179,10 @@ class Generation(models.Model):
     audio = models.FileField(upload_to=input_path, max_length=300, blank=True)
     audio_id = models.CharField(max_length=128, blank=True)
     audio_seconds = models.FloatField(null=True, blank=True)
+    # The team voice it speaks with (typed script or recording), when not a one-off upload.
+    voice = models.ForeignKey(
+        "Voice", models.SET_NULL, null=True, blank=True, related_name="generations"
+    )
     submission_token = models.UUIDField(null=True, blank=True)
     callback_token = models.CharField(max_length=64, unique=True, default=new_callback_token)
     retry_of = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+")
@@ -263,11 +273,94 @@ class Generation(models.Model):
             audio_extension=self.audio.name.rsplit(".", 1)[-1] if self.audio else "",
             audio_seconds=self.audio_seconds,
             audio_id=self.audio_id,
+            voice=self.voice,
         )
         Generation.objects.filter(pk=copy.pk).update(retry_of=self)
         return copy
+
+    def input_file(self, kind: str) -> Any:
+        """The photo, or the voice it spoke with: its own upload, else its team voice's audio."""
+        if kind == "photo":
+            return self.photo
+        if self.audio:
+            return self.audio
+        return self.voice.audio if self.voice else None
 
     def delete_input_files(self) -> None:
         for field in (self.photo, self.audio):
             if field and field.name:
                 field.storage.delete(field.name)
+
+
+def voice_path(voice: Voice, filename: str) -> str:
+    return f"teams/{voice.team_id}/voices/{voice.pk}/{filename}"
+
+
+class VoiceKind(models.TextChoices):
+    SCRIPT = "script", "Typed script"
+    RECORDING = "recording", "Recording"
+
+
+class VoiceQuerySet(models.QuerySet["Voice"]):
+    def for_team(self, team: Team) -> VoiceQuerySet:
+        return self.filter(team=team)
+
+    def recent(self, limit: int = 6) -> VoiceQuerySet:
+        """Voices the team has made videos with, the most recently used first."""
+        return self.filter(last_used_at__isnull=False).order_by("-last_used_at")[:limit]
+
+    def never_used_before(self, moment: datetime) -> VoiceQuerySet:
+        """Previews and recordings nobody made a video with, made before ``moment``."""
+        return self.filter(last_used_at__isnull=True, created__lt=moment)
+
+
+class Voice(models.Model):
+    """A voice a team can reuse: speech made by Kling's TTS from a script, or a recording.
+
+    A script voice keeps Kling's ``audio_id`` with the time it was made: the provider takes it
+    for 30 days, so an older one is never sent (``steps.submit`` asks TTS for a new one).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(Team, models.CASCADE, related_name="voices")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=VoiceKind.choices)
+    audio = models.FileField(upload_to=voice_path, max_length=300)
+    duration = models.FloatField()
+    text = models.TextField(blank=True)
+    tts_voice_id = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=2, blank=True)
+    speed = models.FloatField(default=1.0)
+    audio_id = models.CharField(max_length=128, blank=True)
+    audio_id_made_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = VoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if self.kind == VoiceKind.RECORDING:
+            return f"Recording of {self.duration:.0f} s, {timezone.localtime(self.created):%-d %b}"
+        speaker = tts_voices.by_key(f"{self.language}:{self.tts_voice_id}")
+        excerpt = self.text if len(self.text) <= 48 else self.text[:47].rstrip() + "…"
+        return f"{speaker.name if speaker else self.tts_voice_id}: “{excerpt}”"
+
+    def audio_id_is_fresh(self, now: datetime | None = None) -> bool:
+        """Safe to send: made less than the provider's 30 days ago, less a day of margin for a
+        job that waits in the queue."""
+        if not self.audio_id or self.audio_id_made_at is None:
+            return False
+        usable = timedelta(days=provider_limits().audio_id_max_age_days - 1)
+        return (now or timezone.now()) - self.audio_id_made_at < usable
+
+    def get_audio_url(self) -> str:
+        return reverse("studio:voice_audio", args=[self.pk])

@@ -33,7 +33,8 @@ from avatarstudio.media.fetch import Incomplete, TooLarge, UnsafeURL
 from avatarstudio.media.probe import MediaError
 from avatarstudio.media.video import inspect_video, make_poster, transcode_to_mp4
 from avatarstudio.studio import inputs, provider
-from avatarstudio.studio.models import Generation, Status
+from avatarstudio.studio.models import Generation, Status, VoiceKind
+from avatarstudio.studio.speech import VoiceProblem, renew_audio_id
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +172,7 @@ def submit(generation: Generation) -> str:
                 found = _find_existing(client, generation)
                 if found is not None:
                     return adopt(generation, found)
+            _use_a_fresh_audio_id(generation, client)
             generation.create_sent_at = timezone.now()
             generation.create_calls += 1
             generation.save(update_fields=["create_sent_at", "create_calls"])
@@ -183,7 +185,27 @@ def submit(generation: Generation) -> str:
             return handle_provider_error(generation, error)
         except KlingError as error:
             return handle_provider_error(generation, error)
+        except VoiceProblem as problem:
+            return fail(
+                generation,
+                str(problem),
+                code="tts_length",
+                fixable_by=FixableBy.USER,
+                retry_helps=False,
+            )
     return adopt(generation, task)
+
+
+def _use_a_fresh_audio_id(generation: Generation, client) -> None:
+    """Never send an ``audio_id`` near or past its 30 days: ask TTS for a new one first."""
+    voice = generation.voice
+    if not generation.audio_id or voice is None or voice.kind != VoiceKind.SCRIPT:
+        return
+    if not voice.audio_id_is_fresh():
+        renew_audio_id(voice, client)
+    if generation.audio_id != voice.audio_id:
+        generation.audio_id = voice.audio_id
+        generation.save(update_fields=["audio_id"])
 
 
 def _find_existing(client, generation: Generation) -> AvatarTask | None:

@@ -8,6 +8,8 @@ urlpatterns = [
     path("create/", views.create, name="create"),
     path("generations/<uuid:pk>/", views.generation_detail, name="generation"),
     path("generations/<uuid:pk>/retry/", views.retry, name="retry"),
+    path("voices/preview/", views.preview_voice, name="preview_voice"),
+    path("voices/<uuid:pk>/audio", views.voice_audio, name="voice_audio"),
     path("hooks/kling/<str:token>/", views.kling_hook, name="kling_hook"),
     path("inputs/<str:token>/", views.signed_input, name="signed_input"),
 ]

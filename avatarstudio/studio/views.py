@@ -21,8 +21,9 @@ from avatarstudio.kling import webhooks
 from avatarstudio.library.models import Clip
 from avatarstudio.library.streaming import file_response
 from avatarstudio.studio import inputs, usage
-from avatarstudio.studio.forms import GenerationForm, price_table
-from avatarstudio.studio.models import Generation
+from avatarstudio.studio.forms import GenerationForm, ScriptForm, price_table
+from avatarstudio.studio.models import Generation, Voice
+from avatarstudio.studio.speech import VoiceProblem, speak
 from avatarstudio.studio.steps import wake_up
 from avatarstudio.studio.usage import QuotaExceeded
 
@@ -52,6 +53,8 @@ def create(request: HttpRequest) -> HttpResponse:
     form = GenerationForm(
         request.POST or None,
         request.FILES or None,
+        team=request.team,
+        user=request.user,
         initial={"submission_token": uuid.uuid4(), "mode": request.team.default_mode},
     )
     if request.method == "POST" and form.is_valid():
@@ -65,10 +68,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 prompt=data["prompt"],
                 photo=data["photo"],
                 photo_extension=form.photo_extension,
-                audio=data.get("audio") or None,
-                audio_extension=form.audio_extension if data.get("audio") else "",
-                audio_seconds=form.audio_info.duration if data.get("audio") else None,
-                audio_id=data.get("audio_id", ""),
+                **form.voice_arguments(),
             )
         except QuotaExceeded as error:
             form.add_error(None, str(error))
@@ -81,11 +81,44 @@ def create(request: HttpRequest) -> HttpResponse:
         "limits": form.limits,
         "default_prompt": settings.KLING_DEFAULT_PROMPT,
         "allowance": usage.allowance(request.team, request.membership),
+        **form.voice_context(),
     }
     if request.method == "POST" and request.htmx:
         # Keep the chosen files in the page: only the messages are swapped in.
         return TemplateResponse(request, "studio/create.html#form-errors", context)
     return TemplateResponse(request, "studio/create.html", context)
+
+
+@team_role_required(Role.MEMBER)
+@require_POST
+def preview_voice(request: HttpRequest) -> HttpResponse:
+    """Speak the typed script with Kling's TTS so it can be heard before the video is made.
+
+    The voice is kept: the create form sends its id back, and reuses it if the script, voice
+    and speed have not changed, so the speech is made once.
+    """
+    form = ScriptForm(request.POST)
+    context: dict[str, object] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            context["voice"] = speak(
+                request.team, request.user, data["script"], data["speaker"], data["speed"]
+            )
+        except VoiceProblem as problem:
+            context["problem"] = str(problem)
+    else:
+        context["problem"] = " ".join(
+            message for errors in form.errors.values() for message in errors
+        )
+    return TemplateResponse(request, "studio/create.html#script-preview", context)
+
+
+@team_role_required(Role.VIEWER)
+@require_GET
+def voice_audio(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    voice = get_for_team_or_404(request, Voice.objects.all(), pk=pk)
+    return file_response(request, voice.audio.open("rb"), voice.audio.name)
 
 
 @team_role_required(Role.VIEWER)

@@ -16,7 +16,9 @@
     const prompt = form.querySelector("[data-prompt]");
     const promptCount = form.querySelector("[data-prompt-count]");
     const estimate = form.querySelector("[data-estimate]");
-    let voiceSeconds = null;
+    // The voice's length for each way of giving one; the estimate uses the chosen way's.
+    const seconds = { upload: null, record: null, script: null, recent: null };
+    const source = () => form.querySelector('input[name="voice_source"]:checked')?.value || "upload";
 
     const note = (element, text, bad) => {
       element.textContent = text;
@@ -77,7 +79,7 @@
 
     audioInput.addEventListener("change", () => {
       const file = audioInput.files[0];
-      voiceSeconds = null;
+      seconds.upload = null;
       updateEstimate();
       if (!file) {
         player.hidden = true;
@@ -92,24 +94,25 @@
     });
     player.addEventListener("loadedmetadata", () => {
       if (!Number.isFinite(player.duration)) return;
-      voiceSeconds = player.duration;
-      const min = Number(limits.audioMinSeconds);
-      const max = Number(limits.audioMaxSeconds);
-      if (voiceSeconds < min - 0.05) {
-        note(audioNote, `This recording is ${voiceSeconds.toFixed(1)} s long; Kling needs at least ${min} seconds.`, true);
-      } else if (voiceSeconds > max + 0.05) {
-        note(audioNote, `This recording is ${voiceSeconds.toFixed(1)} s long; Kling accepts at most ${max} seconds. Trim it.`, true);
-      } else {
-        note(audioNote, `Voice length: ${voiceSeconds.toFixed(1)} s.`);
-      }
+      seconds.upload = player.duration;
+      note(audioNote, lengthProblem(player.duration) || `Voice length: ${player.duration.toFixed(1)} s.`, lengthProblem(player.duration));
       updateEstimate();
     });
+
+    function lengthProblem(length) {
+      const min = Number(limits.audioMinSeconds);
+      const max = Number(limits.audioMaxSeconds);
+      if (length < min - 0.05) return `This recording is ${length.toFixed(1)} s long; Kling needs at least ${min} seconds.`;
+      if (length > max + 0.05) return `This recording is ${length.toFixed(1)} s long; Kling accepts at most ${max} seconds. Trim it.`;
+      return "";
+    }
 
     function updateEstimate() {
       const mode = form.querySelector('input[name="mode"]:checked');
       if (!mode) return;
       const label = mode.closest("label").querySelector("strong").textContent;
-      if (voiceSeconds === null) {
+      const voiceSeconds = seconds[source()];
+      if (voiceSeconds === null || voiceSeconds === undefined) {
         estimate.textContent = `${label}: about ${mode.dataset.price} Kling units per second of video. Choose a voice to see an estimate.`;
         return;
       }
@@ -117,6 +120,49 @@
       estimate.textContent = `Estimated cost: about ${units} Kling units for a ${voiceSeconds.toFixed(1)} s ${label.toLowerCase()} video.`;
     }
     form.querySelectorAll('input[name="mode"]').forEach((radio) => radio.addEventListener("change", updateEstimate));
+
+    // The ways to give a voice: show the chosen one's panel.
+    const panels = form.querySelectorAll("[data-voice-panel]");
+    const showPanel = () => {
+      panels.forEach((panel) => (panel.hidden = panel.dataset.voicePanel !== source()));
+      updateEstimate();
+    };
+    form.querySelectorAll("[data-voice-source]").forEach((radio) => radio.addEventListener("change", showPanel));
+    if (!form.querySelector('input[name="voice_source"]:checked')) {
+      form.querySelector('input[name="voice_source"][value="upload"]').checked = true;
+    }
+    showPanel();
+
+    // Script: a live count, the speed, and the previewed speech's length.
+    const script = form.querySelector("[data-script]");
+    const scriptCount = form.querySelector("[data-script-count]");
+    script.addEventListener("input", () => (scriptCount.textContent = script.value.length));
+    const speed = form.querySelector("[data-speed]");
+    const speedValue = form.querySelector("[data-speed-value]");
+    speed.addEventListener("input", () => (speedValue.textContent = `${Number(speed.value).toFixed(1)}×`));
+    const readPreview = () => {
+      const audio = form.querySelector("[data-script-audio]");
+      seconds.script = audio ? Number(audio.dataset.seconds) : null;
+      updateEstimate();
+    };
+    document.body.addEventListener("htmx:afterSettle", readPreview);
+    [script, speed, form.querySelector('select[name="tts_voice"]')].forEach((input) =>
+      input.addEventListener("change", () => {
+        seconds.script = null;
+        updateEstimate();
+      }),
+    );
+    readPreview();
+
+    // Recent voices: each knows its length.
+    form.querySelectorAll('input[name="recent_voice"]').forEach((radio) =>
+      radio.addEventListener("change", () => {
+        seconds.recent = Number(radio.dataset.seconds);
+        updateEstimate();
+      }),
+    );
+
+    setUpRecorder(form, seconds, lengthProblem, note, updateEstimate);
 
     const count = () => (promptCount.textContent = prompt.value.length);
     prompt.addEventListener("input", count);
@@ -126,6 +172,84 @@
     // Without htmx the plain form posts; make a double click send it once.
     form.addEventListener("submit", () => {
       if (!window.htmx) form.querySelector('button[type="submit"]').disabled = true;
+    });
+  }
+
+  // Record: MediaRecorder into the form's "recording" file input; the server converts it.
+  function setUpRecorder(form, seconds, lengthProblem, note, updateEstimate) {
+    const start = form.querySelector("[data-record-start]");
+    const stop = form.querySelector("[data-record-stop]");
+    const timer = form.querySelector("[data-record-timer]");
+    const playback = form.querySelector("[data-recording-playback]");
+    const input = form.querySelector("[data-recording-input]");
+    const recordNote = form.querySelector("[data-record-note]");
+    const maxSeconds = Number(form.dataset.audioMaxSeconds);
+    let recorder = null;
+    let startedAt = 0;
+    let ticking = null;
+
+    if (!navigator.mediaDevices?.getUserMedia || !window.MediaRecorder) {
+      start.disabled = true;
+      note(recordNote, "This browser cannot record. Upload an audio file or type a script instead.", true);
+      return;
+    }
+    const type = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4"].find((t) =>
+      MediaRecorder.isTypeSupported(t),
+    );
+    const clock = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+
+    start.addEventListener("click", async () => {
+      let stream;
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      } catch {
+        note(recordNote, "The microphone is blocked. Allow it in the browser's address bar, then press Record again.", true);
+        return;
+      }
+      const chunks = [];
+      recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
+      recorder.addEventListener("dataavailable", (event) => event.data.size && chunks.push(event.data));
+      recorder.addEventListener("stop", () => {
+        stream.getTracks().forEach((track) => track.stop());
+        clearInterval(ticking);
+        const length = (performance.now() - startedAt) / 1000;
+        const blob = new Blob(chunks, { type: recorder.mimeType });
+        const extension = recorder.mimeType.includes("mp4") ? "m4a" : recorder.mimeType.includes("ogg") ? "ogg" : "webm";
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([blob], `recording.${extension}`, { type: recorder.mimeType }));
+        input.files = transfer.files;
+        playback.src = URL.createObjectURL(blob);
+        playback.hidden = false;
+        start.textContent = "● Record again";
+        start.hidden = false;
+        stop.hidden = true;
+        seconds.record = length;
+        const problem = lengthProblem(length);
+        note(recordNote, problem || `Recorded ${length.toFixed(1)} s. Listen back, or record again.`, problem);
+        updateEstimate();
+      });
+      recorder.start(250);
+      startedAt = performance.now();
+      timer.hidden = false;
+      timer.textContent = "0:00";
+      ticking = setInterval(() => {
+        const elapsed = (performance.now() - startedAt) / 1000;
+        timer.textContent = clock(elapsed);
+        if (elapsed >= maxSeconds) recorder.stop();
+      }, 250);
+      start.hidden = true;
+      stop.hidden = false;
+      stop.focus();
+      note(recordNote, "Recording… press Stop when you are done.");
+    });
+    stop.addEventListener("click", () => recorder?.state === "recording" && recorder.stop());
+    input.addEventListener("change", () => {
+      if (recorder?.state === "recording") return;
+      const file = input.files[0];
+      if (file && !file.name.startsWith("recording.")) {
+        playback.src = URL.createObjectURL(file);
+        playback.hidden = false;
+      }
     });
   }
 
