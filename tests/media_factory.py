@@ -83,3 +83,21 @@ def voice_bytes(seconds: float = 3.0, fmt: str = "wav", **kwargs: float) -> byte
 def write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def recording_bytes(seconds: float = 3.0, container: str = "webm") -> bytes:
+    """What a browser's MediaRecorder makes: Opus in WebM (Chromium, Firefox) or in Ogg."""
+    rate = 48_000
+    samples = voice_samples(seconds, rate).astype(np.float32)
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format=container) as output:
+        stream = output.add_stream("libopus", rate=rate, layout="mono")
+        for start in range(0, len(samples), 960):
+            chunk = np.ascontiguousarray(samples[start : start + 960]).reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+            frame.sample_rate = rate
+            frame.pts = start
+            frame.time_base = Fraction(1, rate)
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return buffer.getvalue()

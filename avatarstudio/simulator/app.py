@@ -28,6 +28,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
+from avatarstudio.kling import voices as tts_voices
 from avatarstudio.kling import webhooks
 from avatarstudio.kling.limits import ProviderLimits
 from avatarstudio.media.probe import MediaError, probe_audio, probe_image
@@ -371,6 +372,8 @@ class Simulator:
             raise Reject(400, 1201, "voice_id is invalid")
         if language not in limits.tts_languages:
             raise Reject(400, 1201, "voice_language must be zh or en")
+        if not tts_voices.is_known(voice_id, language):
+            raise Reject(400, 1201, f"voice_id {voice_id} is not available for {language}")
         if (
             not isinstance(speed, int | float)
             or not limits.tts_min_speed <= speed <= limits.tts_max_speed

@@ -47,7 +47,12 @@ class ScriptFields(forms.Form):
             "takes at most %(limit_value)d. Shorten it."
         },
     )
-    tts_voice = forms.ChoiceField(label="Speaker", required=False, initial=DEFAULT_VOICE)
+    tts_voice = forms.ChoiceField(
+        label="Speaker",
+        required=False,
+        initial=DEFAULT_VOICE,
+        error_messages={"invalid_choice": "Choose a voice from the list."},
+    )
     speed = forms.FloatField(
         label="Speed",
         required=False,
@@ -112,7 +117,12 @@ class GenerationForm(ScriptFields):
     recording = forms.FileField(label="Recording", required=False)
     script_voice = forms.UUIDField(required=False, widget=forms.HiddenInput)
     recent_voice = forms.ModelChoiceField(
-        label="Recent voice", queryset=Voice.objects.none(), required=False
+        label="Recent voice",
+        queryset=Voice.objects.none(),
+        required=False,
+        error_messages={
+            "invalid_choice": "That voice is not one of this team's. Choose one from the list."
+        },
     )
     prompt = forms.CharField(
         label="Prompt", required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import tempfile
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -155,3 +156,19 @@ def keep_recording(team: Team, user: Any, converted: bytes, info: AudioInfo) -> 
     voice.audio.save("recording.m4a", ContentFile(converted), save=False)
     voice.save()
     return voice
+
+
+UNUSED_VOICE_DAYS = 1
+
+
+def forget_unused_voices(now: Any = None) -> int:
+    """Delete, with their audio, voices that were previewed or recorded but never made into a
+    video within a day: the team's recent voices are the ones it used."""
+    cutoff = (now or timezone.now()) - timedelta(days=UNUSED_VOICE_DAYS)
+    unused = list(Voice.objects.never_used_before(cutoff))
+    for voice in unused:
+        voice.audio.delete(save=False)
+        voice.delete()
+    if unused:
+        logger.info("forgot %d unused voices", len(unused))
+    return len(unused)

@@ -17,6 +17,7 @@ from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from avatarstudio.library.purge import purge_trash
+from avatarstudio.studio.speech import forget_unused_voices
 from avatarstudio.studio.sweep import sweep_generations
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def upkeep_forever(stop: threading.Event, interval: float, purge_every: float) -
             sweep_generations()
             if time.monotonic() - last_purge >= purge_every:
                 purge_trash()
+                forget_unused_voices()
                 last_purge = time.monotonic()
         except Exception:
             logger.exception("periodic upkeep failed")

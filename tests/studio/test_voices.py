@@ -1,0 +1,251 @@
+"""Voices without an audio file: a typed script spoken by Kling's TTS, a browser recording,
+and the team's recent voices, end to end through the simulator."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from avatarstudio.media.probe import probe_audio
+from avatarstudio.studio.models import Generation, Status, Voice, VoiceKind
+from avatarstudio.studio.speech import forget_unused_voices
+from tests.conftest import client_in
+from tests.media_factory import photo_bytes, recording_bytes
+from tests.provider import FakeClock
+from tests.studio.helpers import drive, step
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = "Hello everyone, and welcome to our spring launch. We are so happy you are here."
+
+
+def photo() -> SimpleUploadedFile:
+    return SimpleUploadedFile("face.jpg", photo_bytes(600, 800), "image/jpeg")
+
+
+def create(client, **fields):
+    data = {"photo": photo(), "mode": "std", "submission_token": str(uuid.uuid4())} | fields
+    return client.post("/create/", data)
+
+
+def with_script(text: str = SCRIPT, voice: str = "en:genshin_vindi2", speed: str = "1.0", **extra):
+    return {"voice_source": "script", "script": text, "tts_voice": voice, "speed": speed} | extra
+
+
+def sent_audio(simulator, generation: Generation) -> str:
+    """The audio file the simulator's task speaks with."""
+    return simulator._tasks[generation.provider_task_id]["audio"]
+
+
+def test_a_script_is_spoken_and_the_video_uses_its_audio_id(team, member, provider):
+    response = create(client_in(team, member), **with_script())
+    assert response.status_code == 302
+    generation = Generation.objects.get()
+    voice = generation.voice
+    assert voice.kind == VoiceKind.SCRIPT and voice.team == team
+    assert (voice.tts_voice_id, voice.language, voice.speed) == ("genshin_vindi2", "en", 1.0)
+    assert generation.audio_id == voice.audio_id and not generation.audio
+    assert generation.audio_seconds == pytest.approx(voice.duration)
+    assert 2 <= voice.duration <= 60
+    assert voice.audio.storage.exists(voice.audio.name)
+    assert voice.last_used_at is not None
+
+    drive(generation)
+    assert generation.status == Status.READY
+    assert sent_audio(provider, generation).endswith(f"voice-{voice.audio_id}.mp3")
+    assert provider.stats["tts_calls"] == 1
+
+
+def test_preview_speaks_the_script_once_and_generate_reuses_it(team, member, provider):
+    client = client_in(team, member)
+    preview = client.post("/voices/preview/", with_script(), headers={"HX-Request": "true"})
+    html = preview.content.decode()
+    voice = Voice.objects.get()
+    assert f'src="/voices/{voice.pk}/audio"' in html
+    assert f'name="script_voice" value="{voice.pk}"' in html
+    assert "Speech length:" in html
+    assert client.get(f"/voices/{voice.pk}/audio").status_code == 200
+
+    create(client, **with_script(script_voice=str(voice.pk)))
+    assert Generation.objects.get().voice == voice
+    assert provider.stats["tts_calls"] == 1
+
+
+def test_a_script_changed_after_the_preview_is_spoken_again(team, member, provider):
+    client = client_in(team, member)
+    client.post("/voices/preview/", with_script())
+    previewed = Voice.objects.get()
+    create(client, **with_script(SCRIPT + " See you soon!", script_voice=str(previewed.pk)))
+    assert Generation.objects.get().voice != previewed
+    assert provider.stats["tts_calls"] == 2
+
+
+def test_a_script_too_short_to_speak_for_two_seconds_is_refused_before_any_video(
+    team, member, provider
+):
+    response = create(client_in(team, member), **with_script("Hi."))
+    assert "Kling needs at least 2 seconds. Write a little more" in response.content.decode()
+    assert not Generation.objects.exists()
+    assert provider.stats["create_calls"] == 0
+
+
+def test_a_script_that_speaks_for_over_a_minute_is_refused(team, member, provider):
+    text = ("This sentence is long enough to read aloud slowly. " * 19)[:1000]
+    response = client_in(team, member).post("/voices/preview/", with_script(text, speed="0.8"))
+    assert "Kling accepts at most 60 seconds. Shorten it" in response.content.decode()
+    assert not Voice.objects.exists()
+
+
+def test_a_script_is_at_most_1000_characters(team, member, provider):
+    response = create(client_in(team, member), **with_script("a" * 1001))
+    assert "takes at most 1000. Shorten it." in response.content.decode()
+    assert provider.stats["tts_calls"] == 0
+
+
+def test_a_speed_outside_the_slider_is_refused(team, member, provider):
+    response = create(client_in(team, member), **with_script(speed="2.5"))
+    assert "Choose a speed between 0.8 and 2.0." in response.content.decode()
+
+
+def test_a_voice_kling_no_longer_offers_says_to_choose_another(team, member, provider, monkeypatch):
+    # Kling retires voices now and then: the simulator answers 1201 as Kling does.
+    monkeypatch.setattr("avatarstudio.simulator.app.tts_voices.is_known", lambda *args: False)
+    response = create(client_in(team, member), **with_script())
+    assert "This voice is not available at the moment" in response.content.decode()
+
+
+def test_a_voice_outside_the_table_cannot_be_chosen(team, member, provider):
+    response = create(client_in(team, member), **with_script(voice="en:someone_else"))
+    assert "Choose a voice from the list." in response.content.decode()
+
+
+def made_voice(team, member, provider) -> Voice:
+    client_in(team, member).post("/voices/preview/", with_script())
+    return Voice.objects.get()
+
+
+def test_an_audio_id_near_30_days_old_is_never_sent_a_new_one_is_made(team, member, provider):
+    clock = FakeClock(timezone.now().timestamp())
+    provider.config.clock = clock
+    voice = made_voice(team, member, provider)
+    old_id = voice.audio_id
+    clock.advance(31 * 24 * 3600)  # the simulator refuses the old id from now on
+    Voice.objects.filter(pk=voice.pk).update(
+        audio_id_made_at=timezone.now() - timedelta(days=29, hours=1)
+    )
+    create(client_in(team, member), voice_source="recent", recent_voice=str(voice.pk))
+    Voice.objects.filter(pk=voice.pk).update(last_used_at=timezone.now())
+    generation = Generation.objects.get()
+
+    step(generation)
+
+    voice.refresh_from_db()
+    assert generation.status == Status.SUBMITTED, generation.failure_message
+    assert voice.audio_id != old_id
+    assert generation.audio_id == voice.audio_id
+    assert timezone.now() - voice.audio_id_made_at < timedelta(minutes=1)
+    assert sent_audio(provider, generation).endswith(f"voice-{voice.audio_id}.mp3")
+    assert provider.stats["tts_calls"] == 2
+
+
+def test_a_recent_audio_id_is_sent_as_it_is(team, member, provider):
+    voice = made_voice(team, member, provider)
+    Voice.objects.filter(pk=voice.pk).update(audio_id_made_at=timezone.now() - timedelta(days=27))
+    create(client_in(team, member), voice_source="recent", recent_voice=str(voice.pk))
+    generation = Generation.objects.get()
+    step(generation)
+    assert generation.audio_id == voice.audio_id
+    assert provider.stats["tts_calls"] == 1
+
+
+@pytest.mark.parametrize("container", ["webm", "ogg"])
+def test_a_browser_recording_is_converted_to_m4a_and_makes_a_video(
+    team, member, provider, container
+):
+    recording = SimpleUploadedFile(
+        f"recording.{container}", recording_bytes(3.0, container), f"audio/{container}"
+    )
+    response = create(client_in(team, member), voice_source="record", recording=recording)
+    assert response.status_code == 302
+    generation = Generation.objects.get()
+    assert generation.audio.name.endswith(".m4a")
+    with generation.audio.open("rb") as stored:
+        info = probe_audio(io.BytesIO(stored.read()))
+    assert (info.format, info.codec) == ("m4a", "aac")
+    assert info.duration == pytest.approx(3.0, abs=0.1)
+    assert generation.voice.kind == VoiceKind.RECORDING
+    assert generation.audio_seconds == pytest.approx(3.0, abs=0.1)
+    drive(generation)
+    assert generation.status == Status.READY
+
+
+def test_a_recording_shorter_than_two_seconds_asks_for_more(team, member, provider):
+    recording = SimpleUploadedFile("recording.webm", recording_bytes(1.0), "audio/webm")
+    response = create(client_in(team, member), voice_source="record", recording=recording)
+    assert "Kling needs at least 2 seconds of voice. Record a little more." in (
+        response.content.decode()
+    )
+    assert not Voice.objects.exists()
+
+
+def test_a_recording_that_is_not_sound_is_refused(team, member, provider):
+    junk = SimpleUploadedFile("recording.webm", b"not a recording at all" * 100, "audio/webm")
+    response = create(client_in(team, member), voice_source="record", recording=junk)
+    assert "We could not read this recording. Record it again" in response.content.decode()
+
+
+def test_record_without_a_recording_says_how_to_record(team, member, provider):
+    response = create(client_in(team, member), voice_source="record")
+    assert "Record your voice first" in response.content.decode()
+
+
+def test_a_voice_used_before_is_offered_again_and_reused(team, member, owner, provider):
+    create(client_in(team, member), **with_script())
+    voice = Voice.objects.get()
+    client = client_in(team, owner)
+    page = client.get("/create/").content.decode()
+    assert "The team's recent voices" in page
+    assert f'value="{voice.pk}"' in page and "Sunny: “Hello everyone" in page
+
+    create(client, voice_source="recent", recent_voice=str(voice.pk))
+    assert Generation.objects.filter(voice=voice).count() == 2
+    assert provider.stats["tts_calls"] == 1
+
+
+def test_a_recent_recording_gives_each_video_its_own_copy(team, member, provider):
+    recording = SimpleUploadedFile("recording.webm", recording_bytes(3.0), "audio/webm")
+    client = client_in(team, member)
+    create(client, voice_source="record", recording=recording)
+    voice = Voice.objects.get()
+    create(client, voice_source="recent", recent_voice=str(voice.pk))
+    first, second = Generation.objects.order_by("created")
+    assert second.voice == voice
+    assert second.audio.name != first.audio.name
+    assert second.audio.storage.exists(second.audio.name)
+
+
+def test_another_teams_voice_cannot_be_chosen_or_heard(team, member, outsider, provider):
+    from avatarstudio.accounts.models import Team
+
+    theirs = Team.objects.personal_for(outsider)
+    create(client_in(theirs, outsider), **with_script())
+    voice = Voice.objects.get()
+    client = client_in(team, member)
+    response = create(client, voice_source="recent", recent_voice=str(voice.pk))
+    assert "That voice is not one of this team&#x27;s." in response.content.decode()
+    assert client.get(f"/voices/{voice.pk}/audio").status_code == 404
+
+
+def test_previews_nobody_used_are_forgotten_after_a_day(team, member, provider):
+    unused = made_voice(team, member, provider)
+    create(client_in(team, member), **with_script("A different script that is used, for sure."))
+    used = Generation.objects.get().voice
+    Voice.objects.update(created=timezone.now() - timedelta(days=2))
+    assert forget_unused_voices() == 1
+    assert list(Voice.objects.all()) == [used]
+    assert not unused.audio.storage.exists(unused.audio.name)
