@@ -38,7 +38,7 @@ class ScriptFields(forms.Form):
     """A typed-script voice: what to say, which Kling voice says it, and how fast."""
 
     script = forms.CharField(
-        label="Script",
+        label="What the avatar says",
         required=False,
         max_length=TTS_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": TTS_MAX_CHARS}),
