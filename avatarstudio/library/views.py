@@ -72,7 +72,9 @@ def clip_list(request: HttpRequest) -> HttpResponse:
 def clip_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     clip = get_for_team_or_404(
         request,
-        Clip.objects.select_related("created_by", "generation").with_favourite_for(request.user),
+        Clip.objects.select_related("created_by", "generation__voice").with_favourite_for(
+            request.user
+        ),
         pk=pk,
     )
     can_manage = clip.can_be_managed_by(request.membership)

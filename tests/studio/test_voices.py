@@ -249,3 +249,17 @@ def test_previews_nobody_used_are_forgotten_after_a_day(team, member, provider):
     assert forget_unused_voices() == 1
     assert list(Voice.objects.all()) == [used]
     assert not unused.audio.storage.exists(unused.audio.name)
+
+
+def test_the_clip_page_plays_the_spoken_script_and_quotes_it(team, member, provider):
+    client = client_in(team, member)
+    create(client, **with_script())
+    generation = Generation.objects.get()
+    drive(generation)
+    clip = generation.clip
+    page = client.get(f"/library/{clip.pk}/").content.decode()
+    assert f'src="/library/{clip.pk}/voice"' in page
+    assert "Spoken by Kling's text-to-speech: “Hello everyone" in page
+    voice = client.get(f"/library/{clip.pk}/voice")
+    assert voice.status_code == 200
+    assert b"".join(voice.streaming_content) == generation.voice.audio.open("rb").read()
