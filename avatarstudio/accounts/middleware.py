@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from avatarstudio.accounts.models import Membership
+from avatarstudio.logs import log_context
 
 SESSION_KEY = "team_id"
 
@@ -48,4 +49,5 @@ class TeamMiddleware:
         membership = current_membership(request)
         request.membership = membership
         request.team = membership.team if membership else None
-        return self.get_response(request)
+        with log_context(team_id=membership.team_id if membership else None):
+            return self.get_response(request)

@@ -669,8 +669,9 @@ class Simulator:
         )
 
     def close(self) -> None:
-        self._renders.shutdown(wait=True)
-        self._callbacks.shutdown(wait=True)
+        """Finish the renders and callbacks under way; drop the ones not started yet."""
+        self._renders.shutdown(wait=True, cancel_futures=True)
+        self._callbacks.shutdown(wait=True, cancel_futures=True)
 
 
 def read_json(environ: dict) -> dict:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from avatarstudio.kling.errors import FixableBy, InvalidRequest, KlingError, NotFound
 from avatarstudio.kling.types import AvatarRequest, AvatarTask, TaskStatus
 from avatarstudio.library.models import Clip
+from avatarstudio.logs import add_to_log_context, log_context
 from avatarstudio.media.fetch import Incomplete, TooLarge, UnsafeURL
 from avatarstudio.media.probe import MediaError
 from avatarstudio.media.video import inspect_video, make_poster, transcode_to_mp4
@@ -51,13 +52,22 @@ def advance(generation_id: str) -> str:
     if generation is None:
         return "not due"
     step = STEPS[Status(generation.status)]
-    try:
-        return step(generation)
-    except Exception:
-        # An unexpected failure: keep the job, try again later; the sweep is the safety net.
-        logger.exception("generation %s: step %s crashed", generation.pk, generation.status)
-        schedule(generation, _backoff(generation.retries + 1))
-        raise
+    ids = {
+        "generation_id": generation.pk,
+        "team_id": generation.team_id,
+        "provider_task_id": generation.provider_task_id,
+    }
+    with log_context(**ids):
+        logger.debug("generation %s: step %s begins", generation.pk, generation.status)
+        try:
+            return step(generation)
+        except Exception:
+            # An unexpected failure: keep the job, try again later; the sweep is the safety net.
+            logger.exception("generation %s: step %s crashed", generation.pk, generation.status)
+            schedule(generation, _backoff(generation.retries + 1))
+            raise
+        finally:
+            logger.debug("generation %s: step ends", generation.pk)
 
 
 def _status_of(generation_id: str) -> str | None:
@@ -226,6 +236,7 @@ def adopt(generation: Generation, task: AvatarTask) -> str:
         submitted_at=generation.submitted_at or timezone.now(),
         retries=0,
     )
+    add_to_log_context(provider_task_id=task.task_id)
     logger.info("generation %s: provider task %s", generation.pk, task.task_id)
     return "submitted"
 

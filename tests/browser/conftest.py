@@ -60,15 +60,21 @@ def new_page(browser: Browser, live_server, request: pytest.FixtureRequest):
     """Open a page in a fresh browser context (no cookies); screenshots are kept on failure."""
     contexts = []
 
+    violations: list[str] = []
+
     def open_page() -> Page:
         context = browser.new_context(
             base_url=live_server.url, viewport={"width": 1280, "height": 860}
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda message: _note_csp_violation(message.text, violations))
+        return page
 
     yield open_page
+
+    assert not violations, f"the Content Security Policy blocked something: {violations}"
 
     reports = request.node.stash.get(_reports_key, {})
     failed = any(report.failed for report in reports.values())
@@ -85,3 +91,9 @@ def new_page(browser: Browser, live_server, request: pytest.FixtureRequest):
 @pytest.fixture
 def page(new_page) -> Page:
     return new_page()
+
+
+def _note_csp_violation(text: str, violations: list[str]) -> None:
+    """Chromium reports what the Content Security Policy blocked on the console."""
+    if "Content Security Policy" in text:
+        violations.append(text)

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from avatarstudio.studio.inprocess import start_worker
+from tests.browser.helpers import wait_until
 from tests.media_factory import photo_bytes, voice_bytes
 
 
@@ -60,9 +61,7 @@ def test_a_member_generates_a_video_and_plays_it_from_the_library(page: Page, ow
     expect(video).to_be_visible()
     page.evaluate("document.querySelector('video.clip-player').muted = true")
     page.evaluate("document.querySelector('video.clip-player').play()")
-    page.wait_for_function(
-        "document.querySelector('video.clip-player').currentTime > 0.5", timeout=15_000
-    )
+    wait_until(page, "document.querySelector('video.clip-player').currentTime > 0.5", timeout=15)
     assert page.evaluate("document.querySelector('video.clip-player').videoWidth") == 720
 
 

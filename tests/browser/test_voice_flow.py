@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from avatarstudio.studio.models import Generation, VoiceKind
+from tests.browser.helpers import wait_until
 from tests.browser.test_generate_flow import sign_in, worker  # noqa: F401 (a fixture)
 from tests.media_factory import photo_bytes
 
@@ -42,9 +43,7 @@ def test_a_member_types_a_script_previews_it_and_makes_the_video(page: Page, own
     page.get_by_role("button", name="Preview voice").click()
     speech = page.get_by_label("Listen to the speech")
     expect(speech).to_be_visible(timeout=20_000)
-    page.wait_for_function(
-        "document.querySelector('[data-script-audio]').readyState >= 1", timeout=10_000
-    )
+    wait_until(page, "document.querySelector('[data-script-audio]').readyState >= 1", timeout=10)
     expect(page.locator("#script-preview")).to_contain_text("Speech length:")
     expect(page.locator("[data-estimate]")).to_contain_text("Estimated cost: about")
 

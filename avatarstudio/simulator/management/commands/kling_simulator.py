@@ -35,6 +35,7 @@ class Command(BaseCommand):
         stopped = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stopped.set())
-        stopped.wait()
+        while not stopped.wait(0.5):  # a short wait, so a signal is never missed in a long one
+            pass
         server.stop()
         self.stdout.write("Simulator stopped.")
