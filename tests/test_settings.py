@@ -63,3 +63,60 @@ def test_database_url_switches_the_database():
 def test_migrations_are_up_to_date():
     result = manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def setting(name: str, **env: str) -> str:
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        f"from django.conf import settings; import json; print(json.dumps(settings.{name}))",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_a_bucket_name_switches_media_to_private_s3_with_signed_urls():
+    import json
+
+    storages = json.loads(
+        setting(
+            "STORAGES",
+            AWS_STORAGE_BUCKET_NAME="studio-media",
+            AWS_S3_ENDPOINT_URL="https://s3.example.net",
+            AWS_S3_REGION_NAME="eu-west-1",
+        )
+    )
+    media = storages["default"]
+    assert media["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = media["OPTIONS"]
+    assert options["bucket_name"] == "studio-media"
+    assert options["signature_version"] == "s3v4"
+    assert options["file_overwrite"] is False
+    assert options["default_acl"] is None and options["querystring_auth"] is True
+    assert options["querystring_expire"] <= 600
+    csp = json.loads(
+        setting(
+            "SECURE_CSP",
+            AWS_STORAGE_BUCKET_NAME="studio-media",
+            AWS_S3_ENDPOINT_URL="https://s3.example.net",
+        )
+    )
+    assert "https://s3.example.net" in csp["media-src"]
+
+
+def test_production_logs_json_lines_and_serves_compressed_hashed_static_files(tmp_path):
+    assert setting("LOG_FORMAT", **PRODUCTION) == '"json"'
+    assert "CompressedManifest" in setting("STORAGES", **PRODUCTION)
+    result = manage("collectstatic", "--no-input", STATIC_ROOT=str(tmp_path), **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    hashed = list(tmp_path.glob("css/app.*.css"))
+    assert hashed and list(tmp_path.glob("css/app.*.css.gz"))
+
+
+def test_every_page_carries_the_content_security_policy(client, db):
+    header = client.get("/accounts/login/").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in header
+    assert "script-src 'self';" in header and "unsafe" not in header
+    assert "frame-ancestors 'none'" in header

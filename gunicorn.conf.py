@@ -1,0 +1,21 @@
+"""gunicorn for `make serve` and the Procfile, configured only by the environment.
+
+WEB_WORKERS (default: 2 per CPU, plus one) processes, each with WEB_THREADS (default 4)
+threads, on PORT (default 8000). Requests, access lines and errors go to stdout.
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('WEB_HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
+workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("WEB_THREADS", 4))
+worker_class = "gthread"
+timeout = int(os.environ.get("WEB_TIMEOUT", 60))  # uploads of 20 MB on slow links
+graceful_timeout = 30
+keepalive = 5
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", 2000))
+max_requests_jitter = 200
+accesslog = "-"
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
