@@ -21,7 +21,7 @@ from avatarstudio.library.gallery import (
     paginate,
 )
 from avatarstudio.library.models import Clip, Favourite, ShareLink
-from avatarstudio.library.streaming import file_response
+from avatarstudio.library.streaming import stored_file_response
 
 
 def _team_creators(request: HttpRequest) -> list[tuple[int, str]]:
@@ -202,7 +202,7 @@ def clip_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> HttpResponse:
     if not field:
         raise Http404
     download_as = clip.download_name if kind == "download" else ""
-    return file_response(request, field.open("rb"), field.name, download_as=download_as)
+    return stored_file_response(request, field, download_as=download_as)
 
 
 def _live_link(token: str) -> ShareLink:
@@ -223,4 +223,4 @@ def shared_clip(request: HttpRequest, token: str) -> HttpResponse:
 def shared_file(request: HttpRequest, token: str, kind: str) -> HttpResponse:
     link = _live_link(token)
     field = link.clip.poster if kind == "poster" else link.clip.video
-    return file_response(request, field.open("rb"), field.name)
+    return stored_file_response(request, field)

@@ -19,7 +19,7 @@ from avatarstudio.accounts.access import get_for_team_or_404, require_role, team
 from avatarstudio.accounts.models import Role
 from avatarstudio.kling import webhooks
 from avatarstudio.library.models import Clip
-from avatarstudio.library.streaming import file_response
+from avatarstudio.library.streaming import file_response, stored_file_response
 from avatarstudio.studio import inputs, usage
 from avatarstudio.studio.forms import GenerationForm, ScriptForm, price_table
 from avatarstudio.studio.models import Generation, Voice
@@ -118,7 +118,7 @@ def preview_voice(request: HttpRequest) -> HttpResponse:
 @require_GET
 def voice_audio(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     voice = get_for_team_or_404(request, Voice.objects.all(), pk=pk)
-    return file_response(request, voice.audio.open("rb"), voice.audio.name)
+    return stored_file_response(request, voice.audio)
 
 
 @team_role_required(Role.VIEWER)
