@@ -238,7 +238,10 @@ SIMULATOR_URL_TTL_SECONDS = env_int("SIMULATOR_URL_TTL_SECONDS", 30 * 24 * 3600)
 SIMULATOR_CONCURRENCY = env_int("SIMULATOR_CONCURRENCY", 5)
 SIMULATOR_WEBHOOK_SECRET = env_str("SIMULATOR_WEBHOOK_SECRET")
 # Generations: how the background steps pace themselves.
-GENERATION_POLL_SCHEDULE = [3, 5, 10, 20, 30]  # seconds between polls; the last one repeats
+# Seconds between polls, comma separated; the last one repeats.
+GENERATION_POLL_SCHEDULE = [
+    float(step) for step in env_list("GENERATION_POLL_SCHEDULE", ["3", "5", "10", "20", "30"])
+]
 GENERATION_TIMEOUT_SECONDS = env_int("GENERATION_TIMEOUT_SECONDS", 30 * 60)
 GENERATION_RETRY_LIMIT = env_int("GENERATION_RETRY_LIMIT", 8)
 GENERATION_RESULT_MAX_BYTES = env_int("GENERATION_RESULT_MAX_BYTES", 2 * 1024**3)
@@ -321,7 +324,7 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {
             "()": "avatarstudio.logs.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "fmt": "%(asctime)s %(created)f %(process)d %(levelname)s %(name)s %(message)s",
         },
     },
     "handlers": {
