@@ -92,7 +92,7 @@ def main() -> None:
     growth = {}
     for size in SIZES_MB:
         with tempfile.TemporaryDirectory():
-            result = subprocess.run(  # noqa: S603
+            result = subprocess.run(
                 [sys.executable, __file__, "--child", str(size)],
                 capture_output=True,
                 text=True,
