@@ -66,6 +66,7 @@ def test_a_member_records_a_voice_listens_and_makes_the_video(page: Page, owner,
     expect(page.get_by_label("Listen to your recording")).to_be_visible()
     expect(page.locator("[data-record-note]")).to_contain_text("Recorded 3.")
     expect(page.get_by_role("button", name="● Record again")).to_be_visible()
+    expect(page.get_by_role("button", name="■ Stop")).to_be_hidden()
     assert page.locator("[data-recording-input]").evaluate("input => input.files.length") == 1
 
     generate_and_wait(page)
