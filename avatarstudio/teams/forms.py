@@ -99,7 +99,7 @@ class TeamSettingsForm(forms.ModelForm):
 
 class ApiKeyForm(forms.Form):
     api_key = forms.CharField(
-        label="CometAPI key",
+        label="New CometAPI key",
         max_length=300,
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text="Paste the key from your CometAPI dashboard. It is stored encrypted.",
