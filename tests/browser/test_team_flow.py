@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from avatarstudio.accounts.models import Membership, Team
 from tests.browser.test_generate_flow import sign_in
+from tests.conftest import make_user
 from tests.library.helpers import make_clip
 
 GUEST = "guest@example.com"
@@ -76,3 +77,43 @@ def test_an_owner_invites_someone_who_joins_and_later_becomes_a_viewer(page: Pag
     response = guest.goto("/create/")
     assert response.status == 404
     expect(guest.get_by_role("heading", name="This page is not here")).to_be_visible()
+
+
+def test_a_link_invitation_is_copied_used_withdrawn_and_a_member_leaves(
+    page: Page, new_page, owner, team
+):
+    reader = make_user("reader@example.com")
+    sign_in(page, owner)
+    page.locator(".team-switcher summary").click()
+    page.get_by_role("menuitem", name="Acme Studio").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Team").click()
+    page.get_by_label("Joins as").select_option("viewer")
+    page.get_by_label("Link works for").select_option("1")
+    page.get_by_role("button", name="Create link").click()
+    expect(page.locator(".toast")).to_contain_text("Invitation link ready")
+    link = page.get_by_label("Invitation link", exact=True)
+    link.focus()  # focusing selects the whole link, ready to copy
+    whole = "(e => e.selectionStart === 0 && e.selectionEnd === e.value.length)"
+    assert page.evaluate(f"{whole}(document.activeElement)")
+    url = link.input_value()
+
+    guest = new_page()
+    sign_in(guest, reader)
+    guest.goto(url)
+    guest.get_by_role("button", name="Join Acme Studio").click()
+    expect(guest.get_by_role("heading", name="Library")).to_be_visible()
+    assert Membership.objects.get(team=team, user=reader).role == "viewer"
+
+    page.reload()
+    page.get_by_role("button", name="Withdraw").click()
+    expect(page.locator(".toast")).to_contain_text("Invitation withdrawn")
+    late = new_page()
+    late.goto(url)
+    expect(late.get_by_role("alert")).to_contain_text("This invitation was withdrawn.")
+
+    guest.get_by_role("navigation", name="Main").get_by_role("link", name="Team").click()
+    guest.once("dialog", lambda dialog: dialog.accept())
+    guest.get_by_role("button", name="Leave Acme Studio").click()
+    expect(guest.locator(".toast")).to_contain_text("You left Acme Studio.")
+    expect(guest.locator(".team-switcher summary")).to_contain_text("reader's team")
+    assert not Membership.objects.filter(team=team, user=reader).exists()
