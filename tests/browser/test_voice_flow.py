@@ -53,6 +53,14 @@ def test_a_member_types_a_script_previews_it_and_makes_the_video(page: Page, own
     assert generation.voice.tts_voice_id == "calm_story1" and generation.voice.speed == 1.2
     assert generation.audio_id == generation.voice.audio_id
 
+    # The same voice again, for a second video, without typing the script again.
+    choose_photo(page)
+    page.get_by_role("radio", name="Recent").check()
+    page.get_by_role("radio", name=re.compile("Lore: “Hello and welcome")).check()
+    expect(page.locator("[data-estimate]")).to_contain_text("Estimated cost: about")
+    generate_and_wait(page)
+    assert Generation.objects.filter(voice=generation.voice).count() == 2
+
 
 def test_a_member_records_a_voice_listens_and_makes_the_video(page: Page, owner, worker):  # noqa: F811
     sign_in(page, owner)
