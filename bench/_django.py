@@ -14,7 +14,10 @@ def setup(**env: str) -> Path:
     """Point VAR_DIR at a fresh temporary folder, start Django and migrate; return the folder."""
     sys.path.insert(0, str(ROOT))
     folder = Path(tempfile.mkdtemp(prefix="avatarstudio-bench-"))
-    os.environ.update({"VAR_DIR": str(folder), "LOG_LEVEL": "WARNING", **env})
+    os.environ.update(
+        {"VAR_DIR": str(folder), "STATIC_ROOT": str(folder / "static"), "LOG_LEVEL": "WARNING"}
+        | env
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "avatarstudio.settings")
     import django
 
@@ -22,6 +25,8 @@ def setup(**env: str) -> Path:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    # With DEBUG off, pages name hashed static files: collect them as a deploy does.
+    call_command("collectstatic", verbosity=0, interactive=False)
     return folder
 
 
