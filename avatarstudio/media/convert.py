@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 import av
 
-from avatarstudio.media.probe import MediaError
+from avatarstudio.media.probe import MediaError, sniff_audio_container
 
 SAMPLE_RATE = 48_000
 BIT_RATE = 96_000  # mono speech: small files (60 s is about 0.7 MB), clear voice
@@ -18,8 +18,12 @@ MAX_INPUT_SECONDS = 120  # a recording twice the provider's limit is refused, no
 def recording_to_m4a(source: BinaryIO) -> bytes:
     """The recording's sound as an M4A file; raises MediaError when it is not audio we can read."""
     output = io.BytesIO()
+    demuxer = sniff_audio_container(source)
     try:
-        with av.open(source, "r") as recording, av.open(output, "w", format="ipod") as m4a:
+        with (
+            av.open(source, "r", format=demuxer) as recording,
+            av.open(output, "w", format="ipod") as m4a,
+        ):
             if not recording.streams.audio:
                 raise MediaError("no sound in this recording")
             encoder = m4a.add_stream("aac", rate=SAMPLE_RATE, layout="mono")

@@ -22,11 +22,39 @@ AUDIO_CONTAINERS = {
     "wav": "wav",
     "aac": "aac",
     "mov,mp4,m4a,3gp,3g2,mj2": "m4a",
+    "mp4": "m4a",
+    "matroska,webm": "webm",
+    "matroska": "webm",
 }
 
 
 class MediaError(ValueError):
     """A file that cannot be read as the kind of media it should be."""
+
+
+def sniff_audio_container(source: BinaryIO) -> str:
+    """The FFmpeg demuxer for this audio, chosen from its first bytes; MediaError otherwise.
+
+    Audio is always opened with an explicit demuxer. Left to probe, FFmpeg would also accept
+    playlists (HLS, concat) and follow the paths and URLs inside them: an upload could make
+    the server read its own files or fetch internal addresses.
+    """
+    start = source.tell()
+    head = source.read(12)
+    source.seek(start)
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "matroska"  # WebM from Chromium's and Firefox's MediaRecorder
+    if head[:4] == b"OggS":
+        return "ogg"
+    if head[4:8] == b"ftyp":
+        return "mp4"  # M4A, and Safari's recordings
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "wav"
+    if head[:3] == b"ID3":
+        return "mp3"
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        return "aac" if head[1] & 0x06 == 0 else "mp3"  # ADTS has layer 0; MPEG audio not
+    raise MediaError("not a kind of audio we read")
 
 
 @dataclass(frozen=True)
@@ -68,8 +96,9 @@ def probe_image(source: bytes | BinaryIO) -> ImageInfo:
 
 def probe_audio(source: str | BinaryIO) -> AudioInfo:
     """Container, codec and exact duration (the sum of the packets' durations)."""
+    demuxer = sniff_audio_container(source) if not isinstance(source, str) else None
     try:
-        with av.open(source, "r") as container:
+        with av.open(source, "r", format=demuxer) as container:
             if not container.streams.audio:
                 raise MediaError("no sound in this file")
             stream = container.streams.audio[0]

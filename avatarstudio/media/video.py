@@ -34,9 +34,21 @@ class VideoInfo:
         )
 
 
+def video_demuxer(path: Path | str) -> str:
+    """MP4 or Matroska/WebM, from the first bytes; a downloaded result is opened with an
+    explicit demuxer so a playlist posing as a video cannot make FFmpeg fetch anything."""
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "matroska"
+    raise MediaError("not a video container we read")
+
+
 def inspect_video(path: Path | str) -> VideoInfo:
     try:
-        with av.open(str(path)) as container:
+        with av.open(str(path), format=video_demuxer(path)) as container:
             if not container.streams.video:
                 raise MediaError("no picture in this file")
             video = container.streams.video[0]
@@ -58,7 +70,7 @@ def inspect_video(path: Path | str) -> VideoInfo:
 def transcode_to_mp4(source: Path | str, destination: Path | str) -> None:
     """Re-encode any clip as H.264/AAC MP4 (faststart), streaming frame by frame."""
     with (
-        av.open(str(source)) as src,
+        av.open(str(source), format=video_demuxer(source)) as src,
         av.open(str(destination), "w", format="mp4", options={"movflags": "+faststart"}) as dst,
     ):
         in_video = src.streams.video[0]
@@ -90,7 +102,7 @@ def transcode_to_mp4(source: Path | str, destination: Path | str) -> None:
 
 def make_poster(source: Path | str, destination: Path | str, at_seconds: float = 0.5) -> None:
     """A JPEG of the frame at ``at_seconds`` (or the first), POSTER_WIDTH wide."""
-    with av.open(str(source)) as container:
+    with av.open(str(source), format=video_demuxer(source)) as container:
         stream = container.streams.video[0]
         chosen = None
         for frame in container.decode(stream):
