@@ -307,26 +307,27 @@ class Invitation(models.Model):
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
 
-    def problem(self) -> str:
-        """Why this invitation cannot be used now, or "" when it can."""
+    def problem(self, user: AbstractBaseUser | None = None) -> str:
+        """Why this invitation cannot be used now (by ``user``, when given), or "" if it can."""
         if self.revoked_at:
             return "This invitation was withdrawn. Ask the team for a new one."
         if self.email and self.accepted_at:
             return "This invitation has already been used."
         if self.is_expired:
             return "This invitation has expired. Ask the team for a new one."
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and self.email and self.email != (user.email or "").lower():
+            return (
+                f"This invitation is for {self.email}. Sign in with that address (or create "
+                "an account with it) to accept."
+            )
         return ""
 
     @transaction.atomic
     def accept(self, user: AbstractBaseUser) -> Membership:
         """Join the team with the invited role; a member already keeps the role they have."""
-        if problem := self.problem():
+        if problem := self.problem(user):
             raise NotAllowed(problem)
-        if self.email and self.email != (user.email or "").lower():
-            raise NotAllowed(
-                f"This invitation is for {self.email}. Sign in with that address (or create "
-                "an account with it) to accept."
-            )
         existing = Membership.objects.filter(team=self.team, user=user).first()
         if existing is None:
             try:

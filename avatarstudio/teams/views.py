@@ -196,7 +196,7 @@ def leave(request: HttpRequest) -> HttpResponse:
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The accept page of an invitation link: anyone with the link may open it."""
     found = get_object_or_404(Invitation.objects.select_related("team", "invited_by"), token=token)
-    context = {"invitation": found, "problem": found.problem()}
+    context = {"invitation": found, "problem": found.problem(request.user)}
     if request.method == "POST" and request.user.is_authenticated:
         try:
             membership = found.accept(request.user)

@@ -81,6 +81,9 @@ def test_an_email_invitation_works_once(team, owner):
 
 def test_an_email_invitation_is_only_for_its_address(team, owner, outsider):
     invitation = Invitation.issue(owner_membership(team, owner), Role.MEMBER, "guest@example.com")
+    page = client_for(outsider).get(invitation.get_absolute_url()).content.decode()
+    assert "This invitation is for guest@example.com" in page
+    assert "Join Acme Studio</button>" not in page
     response = client_for(outsider).post(invitation.get_absolute_url())
     assert "This invitation is for guest@example.com" in response.content.decode()
     assert not Membership.objects.filter(team=team, user=outsider).exists()
