@@ -404,9 +404,12 @@ def store_clip(generation: Generation, video: Path, poster: Path, info, size: in
 
 
 def clip_title(generation: Generation) -> str:
-    prompt = " ".join(generation.prompt.split())
-    if prompt:
-        return prompt if len(prompt) <= 60 else prompt[:57].rstrip() + "…"
+    """The prompt, else the words of a typed script, else the date: short enough for a tile."""
+    words = " ".join(generation.prompt.split())
+    if not words and generation.voice_id and generation.voice.kind == VoiceKind.SCRIPT:
+        words = " ".join(generation.voice.text.split())
+    if words:
+        return words if len(words) <= 60 else words[:57].rstrip() + "…"
     return f"Avatar clip {timezone.localtime(generation.created):%Y-%m-%d %H:%M}"
 
 

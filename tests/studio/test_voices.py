@@ -57,6 +57,7 @@ def test_a_script_is_spoken_and_the_video_uses_its_audio_id(team, member, provid
 
     drive(generation)
     assert generation.status == Status.READY
+    assert generation.clip.title == "Hello everyone, and welcome to our spring launch. We are…"
     assert sent_audio(provider, generation).endswith(f"voice-{voice.audio_id}.mp3")
     assert provider.stats["tts_calls"] == 1
 
