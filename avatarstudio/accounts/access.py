@@ -35,7 +35,7 @@ def get_for_team_or_404[M: Model](
 ) -> M:
     """One object of ``queryset`` that belongs to the current team, for ``role`` or above."""
     membership = require_role(request, role)
-    return get_object_or_404(queryset.filter(team=membership.team), **lookup)
+    return get_object_or_404(queryset, team_id=membership.team_id, **lookup)
 
 
 def team_role_required(role: Role | str = Role.VIEWER) -> Callable:
