@@ -238,6 +238,8 @@ SIMULATOR_URL_TTL_SECONDS = env_int("SIMULATOR_URL_TTL_SECONDS", 30 * 24 * 3600)
 SIMULATOR_CONCURRENCY = env_int("SIMULATOR_CONCURRENCY", 5)
 SIMULATOR_WEBHOOK_SECRET = env_str("SIMULATOR_WEBHOOK_SECRET")
 # Generations: how the background steps pace themselves.
+# Speech made by Kling's TTS (previews and scripts) per member per hour: previews cost credit.
+TTS_PER_MEMBER_PER_HOUR = env_int("TTS_PER_MEMBER_PER_HOUR", 30)
 # Seconds between polls, comma separated; the last one repeats.
 GENERATION_POLL_SCHEDULE = [
     float(step) for step in env_list("GENERATION_POLL_SCHEDULE", ["3", "5", "10", "20", "30"])

@@ -309,6 +309,10 @@ class VoiceQuerySet(models.QuerySet["Voice"]):
         """Voices the team has made videos with, the most recently used first."""
         return self.filter(last_used_at__isnull=False).order_by("-last_used_at")[:limit]
 
+    def spoken_for(self, user: Any, since: datetime) -> VoiceQuerySet:
+        """Speech this user had Kling's TTS make since ``since``."""
+        return self.filter(created_by=user, kind=VoiceKind.SCRIPT, created__gte=since)
+
     def never_used_before(self, moment: datetime) -> VoiceQuerySet:
         """Previews and recordings nobody made a video with, made before ``moment``."""
         return self.filter(last_used_at__isnull=True, created__lt=moment)

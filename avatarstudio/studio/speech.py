@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -75,6 +76,12 @@ def _text_to_speech(team: Team, request: SpeechRequest) -> Speech:
 
 def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> Voice:
     """Make speech of ``text``, store it, and keep its ``audio_id`` as a team voice."""
+    limit = settings.TTS_PER_MEMBER_PER_HOUR
+    if Voice.objects.spoken_for(user, timezone.now() - timedelta(hours=1)).count() >= limit:
+        raise VoiceProblem(
+            f"You have made {limit} speeches in the last hour, the most we allow. Try again a "
+            "little later, or upload or record a voice instead."
+        )
     request = SpeechRequest(
         text=text, voice_id=speaker.voice_id, voice_language=speaker.language, voice_speed=speed
     )

@@ -264,3 +264,16 @@ def test_the_clip_page_plays_the_spoken_script_and_quotes_it(team, member, provi
     voice = client.get(f"/library/{clip.pk}/voice")
     assert voice.status_code == 200
     assert b"".join(voice.streaming_content) == generation.voice.audio.open("rb").read()
+
+
+def test_speech_per_member_is_limited_per_hour(team, member, provider, settings):
+    settings.TTS_PER_MEMBER_PER_HOUR = 2
+    client = client_in(team, member)
+    for number in range(2):
+        client.post("/voices/preview/", with_script(f"{SCRIPT} Take {number}."))
+    response = client.post("/voices/preview/", with_script(SCRIPT + " Once more."))
+    assert "You have made 2 speeches in the last hour" in response.content.decode()
+    assert provider.stats["tts_calls"] == 2
+    Voice.objects.update(created=timezone.now() - timedelta(hours=2))
+    client.post("/voices/preview/", with_script(SCRIPT + " Later."))
+    assert provider.stats["tts_calls"] == 3
