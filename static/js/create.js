@@ -136,10 +136,14 @@
     // Script: a live count, the speed, and the previewed speech's length.
     const script = form.querySelector("[data-script]");
     const scriptCount = form.querySelector("[data-script-count]");
-    script.addEventListener("input", () => (scriptCount.textContent = script.value.length));
+    const countScript = () => (scriptCount.textContent = script.value.length);
+    script.addEventListener("input", countScript);
+    countScript();
     const speed = form.querySelector("[data-speed]");
     const speedValue = form.querySelector("[data-speed-value]");
-    speed.addEventListener("input", () => (speedValue.textContent = `${Number(speed.value).toFixed(1)}×`));
+    const showSpeed = () => (speedValue.textContent = `${Number(speed.value).toFixed(1)}×`);
+    speed.addEventListener("input", showSpeed);
+    showSpeed();
     const readPreview = () => {
       const audio = form.querySelector("[data-script-audio]");
       seconds.script = audio ? Number(audio.dataset.seconds) : null;
@@ -155,12 +159,15 @@
     readPreview();
 
     // Recent voices: each knows its length.
+    const readRecent = () => {
+      const chosen = form.querySelector('input[name="recent_voice"]:checked');
+      seconds.recent = chosen ? Number(chosen.dataset.seconds) : null;
+      updateEstimate();
+    };
     form.querySelectorAll('input[name="recent_voice"]').forEach((radio) =>
-      radio.addEventListener("change", () => {
-        seconds.recent = Number(radio.dataset.seconds);
-        updateEstimate();
-      }),
+      radio.addEventListener("change", readRecent),
     );
+    readRecent();
 
     setUpRecorder(form, seconds, lengthProblem, note, updateEstimate);
 
@@ -168,6 +175,11 @@
     prompt.addEventListener("input", count);
     count();
     updateEstimate();
+
+    // Files chosen before this script ran (a quick hand, a slow network) get their checks too.
+    [photoInput, audioInput].forEach((input) => {
+      if (input.files.length) input.dispatchEvent(new Event("change", { bubbles: true }));
+    });
 
     // Without htmx the plain form posts; make a double click send it once.
     form.addEventListener("submit", () => {
