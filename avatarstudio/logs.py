@@ -16,7 +16,6 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
 
-CONTEXT_FIELDS = ("generation_id", "team_id", "provider_task_id", "user_id")
 _context: ContextVar[dict[str, str]] = ContextVar("log_context", default={})  # noqa: B039 (read only)
 
 

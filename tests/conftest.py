@@ -92,22 +92,30 @@ def owner(db):
 
 @pytest.fixture
 def team(owner) -> Team:
-    """A shared team: its owner, and the member and viewer fixtures when a test asks for them."""
+    """A shared team: its owner, and the admin, member and viewer fixtures when asked for."""
     return Team.objects.create_with_owner("Acme Studio", owner)
+
+
+def join(team: Team, role: Role):
+    """A new user, <role>@example.com, in ``team`` with ``role``."""
+    user = make_user(f"{role}@example.com")
+    Membership.objects.create(team=team, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def admin(team):
+    return join(team, Role.ADMIN)
 
 
 @pytest.fixture
 def member(team):
-    user = make_user("member@example.com")
-    Membership.objects.create(team=team, user=user, role=Role.MEMBER)
-    return user
+    return join(team, Role.MEMBER)
 
 
 @pytest.fixture
 def viewer(team):
-    user = make_user("viewer@example.com")
-    Membership.objects.create(team=team, user=user, role=Role.VIEWER)
-    return user
+    return join(team, Role.VIEWER)
 
 
 @pytest.fixture
@@ -126,13 +134,6 @@ def client_in(team: Team, user) -> Client:
     client = client_for(user)
     client.post("/teams/switch/", {"team": team.pk})
     return client
-
-
-@pytest.fixture
-def admin(team):
-    user = make_user("admin@example.com")
-    Membership.objects.create(team=team, user=user, role=Role.ADMIN)
-    return user
 
 
 @pytest.fixture

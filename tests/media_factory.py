@@ -15,6 +15,15 @@ CONTAINERS = {
     "mp3": ("mp3", "libmp3lame"),
     "m4a": ("ipod", "aac"),
     "aac": ("adts", "aac"),
+    "webm": ("webm", "libopus"),  # what Chromium's and Firefox's MediaRecorder make
+    "ogg": ("ogg", "libopus"),
+}
+# Per codec: sample format, samples a frame, sample rate.
+CODECS = {
+    "pcm_s16le": ("s16", 1152, 44_100),
+    "libmp3lame": ("fltp", 1152, 44_100),
+    "aac": ("fltp", 1024, 44_100),
+    "libopus": ("flt", 960, 48_000),
 }
 
 
@@ -56,15 +65,13 @@ def voice_samples(
 
 
 def voice_bytes(seconds: float = 3.0, fmt: str = "wav", **kwargs: float) -> bytes:
-    """A voice track of ``seconds`` in one of wav, mp3, m4a, aac."""
+    """A voice track of ``seconds`` in one of wav, mp3, m4a, aac, webm, ogg."""
     container_format, codec = CONTAINERS[fmt]
-    rate = 44_100
+    sample_format, step, rate = CODECS[codec]
     samples = voice_samples(seconds, rate, **kwargs)
     buffer = io.BytesIO()
     with av.open(buffer, "w", format=container_format) as output:
         stream = output.add_stream(codec, rate=rate, layout="mono")
-        sample_format = "s16" if codec == "pcm_s16le" else "fltp"
-        step = 1024 if codec == "aac" else 1152
         for start in range(0, len(samples), step):
             chunk = samples[start : start + step]
             if sample_format == "s16":
@@ -87,17 +94,4 @@ def write(path: Path, data: bytes) -> Path:
 
 def recording_bytes(seconds: float = 3.0, container: str = "webm") -> bytes:
     """What a browser's MediaRecorder makes: Opus in WebM (Chromium, Firefox) or in Ogg."""
-    rate = 48_000
-    samples = voice_samples(seconds, rate).astype(np.float32)
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format=container) as output:
-        stream = output.add_stream("libopus", rate=rate, layout="mono")
-        for start in range(0, len(samples), 960):
-            chunk = np.ascontiguousarray(samples[start : start + 960]).reshape(1, -1)
-            frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
-            frame.sample_rate = rate
-            frame.pts = start
-            frame.time_base = Fraction(1, rate)
-            output.mux(stream.encode(frame))
-        output.mux(stream.encode(None))
-    return buffer.getvalue()
+    return voice_bytes(seconds, container)

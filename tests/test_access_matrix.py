@@ -29,7 +29,7 @@ from avatarstudio.accounts.models import Invitation, Membership, Role, Team
 from avatarstudio.library.models import ShareLink
 from avatarstudio.studio import inputs
 from avatarstudio.studio.models import Voice, VoiceKind
-from tests.conftest import client_for, client_in, make_user
+from tests.conftest import client_for, client_in, join, make_user
 from tests.library.helpers import make_clip
 from tests.studio.helpers import start_generation
 
@@ -272,8 +272,7 @@ def sample_path(route: Route) -> str:
 def world(team, owner, provider) -> World:
     users = {"owner": owner}
     for name in ("viewer", "member", "admin"):
-        users[name] = make_user(f"{name}@example.com")
-        Membership.objects.create(team=team, user=users[name], role=Role(name))
+        users[name] = join(team, Role(name))
     users["outsider"] = make_user("outsider@example.com")
     clip = make_clip(team, users["member"], "Launch")
     generation = start_generation(team, users["member"])

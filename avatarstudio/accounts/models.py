@@ -131,6 +131,16 @@ class Team(models.Model):
         self.api_key_encrypted = encryption.encrypt(key) if key else ""
         self.api_key_hint = key[-4:] if key else ""
 
+    def replace_api_key(self, key: str, by: AbstractBaseUser) -> None:
+        """Store a new key (or none: "" goes back to the server's) and log it, by its hint."""
+        self.set_api_key(key)
+        self.save(update_fields=["api_key_encrypted", "api_key_hint"])
+        if self.has_api_key:
+            detail = f"ends in {self.api_key_hint}"
+            AuditEvent.objects.record(self, by, AuditAction.KEY_SET, detail=detail)
+        else:
+            AuditEvent.objects.record(self, by, AuditAction.KEY_REMOVED)
+
     def price_per_second(self, mode: str) -> Decimal:
         return self.price_pro if mode == "pro" else self.price_std
 

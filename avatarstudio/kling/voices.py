@@ -29,10 +29,6 @@ class TtsVoice:
         return f"{self.language}:{self.voice_id}"
 
     @property
-    def language_name(self) -> str:
-        return LANGUAGES[self.language]
-
-    @property
     def label(self) -> str:
         return f"{self.name} ({self.style})"
 

@@ -258,15 +258,8 @@ class GenerationForm(ScriptFields):
         """The voice the Preview button made, when the script has not changed since."""
         if pk is None:
             return None
-        return Voice.objects.filter(
-            pk=pk,
-            team=self.team,
-            kind=VoiceKind.SCRIPT,
-            text=text,
-            tts_voice_id=speaker.voice_id,
-            language=speaker.language,
-            speed=speed,
-        ).first()
+        voices = Voice.objects.for_team(self.team).speaking(text, speaker, speed)
+        return voices.filter(pk=pk).first()
 
     def _clean_upload(self, data: dict[str, Any]) -> None:
         if "audio" in self.errors or "audio_id" in self.errors:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from avatarstudio.accounts.models import Team
 from avatarstudio.kling import voices as tts_voices
 from avatarstudio.kling.limits import provider_limits
+from avatarstudio.kling.types import SpeechRequest
 
 
 class Status(models.TextChoices):
@@ -309,6 +310,16 @@ class VoiceQuerySet(models.QuerySet["Voice"]):
         """Voices the team has made videos with, the most recently used first."""
         return self.filter(last_used_at__isnull=False).order_by("-last_used_at")[:limit]
 
+    def speaking(self, text: str, speaker: tts_voices.TtsVoice, speed: float) -> VoiceQuerySet:
+        """Speech already made of this text, by this voice, at this speed."""
+        return self.filter(
+            kind=VoiceKind.SCRIPT,
+            text=text,
+            tts_voice_id=speaker.voice_id,
+            language=speaker.language,
+            speed=speed,
+        )
+
     def spoken_for(self, user: Any, since: datetime) -> VoiceQuerySet:
         """Speech this user had Kling's TTS make since ``since``."""
         return self.filter(created_by=user, kind=VoiceKind.SCRIPT, created__gte=since)
@@ -368,3 +379,12 @@ class Voice(models.Model):
 
     def get_audio_url(self) -> str:
         return reverse("studio:voice_audio", args=[self.pk])
+
+    def speech_request(self) -> SpeechRequest:
+        """What Kling's TTS is asked for to speak this script."""
+        return SpeechRequest(
+            text=self.text,
+            voice_id=self.tts_voice_id,
+            voice_language=self.language,
+            voice_speed=self.speed,
+        )

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 
 from avatarstudio.accounts.models import Team
@@ -35,6 +34,7 @@ from avatarstudio.studio.models import Voice, VoiceKind
 logger = logging.getLogger(__name__)
 
 SPEECH_MAX_BYTES = 20 * 1024 * 1024  # a minute of TTS MP3 is well under 2 MB
+UNUSED_VOICE_DAYS = 1
 
 
 class VoiceProblem(Exception):
@@ -82,23 +82,19 @@ def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> 
             f"You have made {limit} speeches in the last hour, the most we allow. Try again a "
             "little later, or upload or record a voice instead."
         )
-    request = SpeechRequest(
-        text=text, voice_id=speaker.voice_id, voice_language=speaker.language, voice_speed=speed
-    )
-    speech = _text_to_speech(team, request)
-    check_speech_length(speech.duration)
     voice = Voice(
         team=team,
         created_by=user,
         kind=VoiceKind.SCRIPT,
-        duration=speech.duration,
         text=text,
         tts_voice_id=speaker.voice_id,
         language=speaker.language,
         speed=speed,
-        audio_id=speech.audio_id,
-        audio_id_made_at=timezone.now(),
     )
+    speech = _text_to_speech(team, voice.speech_request())
+    check_speech_length(speech.duration)
+    voice.duration = speech.duration
+    voice.audio_id, voice.audio_id_made_at = speech.audio_id, timezone.now()
     with tempfile.TemporaryFile() as download:
         try:
             stream_to(
@@ -120,24 +116,14 @@ def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> 
     return voice
 
 
-def renew_audio_id(voice: Voice, client: Any) -> str:
-    """A new ``audio_id`` for a script voice whose old one is too old to send; returns it."""
-    speech = client.text_to_speech(
-        SpeechRequest(
-            text=voice.text,
-            voice_id=voice.tts_voice_id,
-            voice_language=voice.language,
-            voice_speed=voice.speed,
-        )
-    )
+def renew_audio_id(voice: Voice, client: Any) -> None:
+    """Give a script voice a new ``audio_id``: its old one is too old to send."""
+    speech = client.text_to_speech(voice.speech_request())
     check_speech_length(speech.duration)
-    with transaction.atomic():
-        Voice.objects.filter(pk=voice.pk).update(
-            audio_id=speech.audio_id, audio_id_made_at=timezone.now(), duration=speech.duration
-        )
-    voice.audio_id = speech.audio_id
+    voice.audio_id, voice.audio_id_made_at = speech.audio_id, timezone.now()
+    voice.duration = speech.duration
+    voice.save(update_fields=["audio_id", "audio_id_made_at", "duration"])
     logger.info("voice %s: made a new audio_id, the old one was near 30 days", voice.pk)
-    return speech.audio_id
 
 
 def convert_recording(upload: Any) -> tuple[bytes, AudioInfo]:
@@ -163,9 +149,6 @@ def keep_recording(team: Team, user: Any, converted: bytes, info: AudioInfo) -> 
     voice.audio.save("recording.m4a", ContentFile(converted), save=False)
     voice.save()
     return voice
-
-
-UNUSED_VOICE_DAYS = 1
 
 
 def forget_unused_voices(now: Any = None) -> int:

@@ -42,10 +42,11 @@ def previous_month(start: datetime) -> datetime:
     return month_start(timezone.localtime(start).date() - timedelta(days=1))
 
 
-def counted(team: Team, start: datetime) -> Any:
-    """The team's generations that count against the month beginning at ``start``."""
+def counted(team: Team, start: datetime, end: datetime | None = None) -> Any:
+    """The team's generations that count against the months from ``start`` to ``end`` (by
+    default the one month beginning at ``start``)."""
     return Generation.objects.filter(
-        team=team, created__gte=start, created__lt=next_month(start)
+        team=team, created__gte=start, created__lt=end or next_month(start)
     ).exclude(status=Status.FAILED)
 
 
@@ -56,14 +57,14 @@ def seconds_used(team: Team, start: datetime, user: Any = None) -> float:
     return float(generations.aggregate(total=Sum("audio_seconds"))["total"] or 0)
 
 
-def ensure_room(team: Team, user: Any, seconds: float, now: datetime | None = None) -> None:
+def ensure_room(team: Team, user: Any, seconds: float) -> None:
     """Raise QuotaExceeded when ``seconds`` more would overrun the team's or the member's
     monthly limit.
 
     Call it inside the transaction that creates the generation, holding the team row's lock
     (``Generation.objects.start`` does), so that concurrent submits are counted one by one.
     """
-    start = month_start(now)
+    start = month_start()
     member_limit = (
         Membership.objects.filter(team=team, user=user)
         .values_list("monthly_limit_seconds", flat=True)
@@ -118,11 +119,6 @@ class MemberUsage:
     clips: int
     cost: Decimal
 
-    @property
-    def share_of_limit(self) -> float | None:
-        limit = self.membership.monthly_limit_seconds
-        return None if not limit else min(self.seconds / limit, 1.0)
-
 
 def _cost(team: Team, seconds_by_mode: dict[str, float]) -> Decimal:
     total = sum(
@@ -169,10 +165,7 @@ def by_month(team: Team, months: int = 6, until: datetime | None = None) -> list
     for _ in range(months - 1):
         starts.insert(0, previous_month(starts[0]))
     rows = (
-        Generation.objects.filter(
-            team=team, created__gte=starts[0], created__lt=next_month(starts[-1])
-        )
-        .exclude(status=Status.FAILED)
+        counted(team, starts[0], next_month(starts[-1]))
         .annotate(month=TruncMonth("created"))
         .values("month", "mode")
         .annotate(seconds=Sum("audio_seconds"))

@@ -7,13 +7,6 @@ from django import forms
 from avatarstudio.accounts.models import Membership, Role, Team
 
 
-def tidy_team_name(value: str) -> str:
-    name = " ".join(value.split())
-    if not name:
-        raise forms.ValidationError("Give the team a name.")
-    return name
-
-
 class TeamForm(forms.ModelForm):
     class Meta:
         model = Team
@@ -22,7 +15,10 @@ class TeamForm(forms.ModelForm):
         error_messages = {"name": {"required": "Give the team a name."}}
 
     def clean_name(self) -> str:
-        return tidy_team_name(self.cleaned_data["name"])
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Give the team a name.")
+        return name
 
 
 class RoleChoiceMixin:
@@ -70,12 +66,11 @@ class RoleForm(RoleChoiceMixin, forms.Form):
         self.limit_roles(by)
 
 
-class TeamSettingsForm(forms.ModelForm):
-    class Meta:
-        model = Team
+class TeamSettingsForm(TeamForm):
+    class Meta(TeamForm.Meta):
         fields = ["name", "default_mode", "price_std", "price_pro", "monthly_limit_seconds"]
         labels = {
-            "name": "Team name",
+            **TeamForm.Meta.labels,
             "default_mode": "Default mode on the create page",
             "price_std": "Price per second, Standard",
             "price_pro": "Price per second, Pro",
@@ -85,16 +80,12 @@ class TeamSettingsForm(forms.ModelForm):
             "price_std": "Used for the estimates people see before they generate.",
             "monthly_limit_seconds": "Leave empty for no limit.",
         }
-        error_messages = {"name": {"required": "Give the team a name."}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("price_std", "price_pro"):
             # Their model defaults are callables, which would add hidden "initial" inputs.
             self.fields[name].show_hidden_initial = False
-
-    def clean_name(self) -> str:
-        return tidy_team_name(self.cleaned_data["name"])
 
 
 class ApiKeyForm(forms.Form):

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from avatarstudio.accounts.access import get_for_team_or_404, require_role, team_role_required
+from avatarstudio.accounts.access import get_for_team_or_404, team_role_required
 from avatarstudio.accounts.middleware import choose_team
 from avatarstudio.accounts.models import (
     AuditAction,
@@ -68,13 +68,12 @@ def members(request: HttpRequest) -> HttpResponse:
     membership = request.membership
     context = {
         "members": Membership.objects.filter(team=request.team).select_related("user"),
-        "invitations": Invitation.objects.filter(team=request.team).pending()
-        if membership.can(Role.ADMIN)
-        else [],
-        "invite_form": InviteForm(by=membership) if membership.can(Role.ADMIN) else None,
-        "link_form": InviteLinkForm(by=membership) if membership.can(Role.ADMIN) else None,
         "grantable_roles": membership.grantable_roles,
     }
+    if membership.can(Role.ADMIN):
+        context["invitations"] = Invitation.objects.filter(team=request.team).pending()
+        context["invite_form"] = InviteForm(by=membership)
+        context["link_form"] = InviteLinkForm(by=membership)
     return TemplateResponse(request, "teams/members.html", context)
 
 
@@ -236,23 +235,14 @@ def team_settings(request: HttpRequest) -> HttpResponse:
 @require_POST
 def set_api_key(request: HttpRequest) -> HttpResponse:
     if "remove" in request.POST:
-        request.team.set_api_key("")
-        request.team.save(update_fields=["api_key_encrypted", "api_key_hint"])
-        AuditEvent.objects.record(request.team, request.user, AuditAction.KEY_REMOVED)
+        request.team.replace_api_key("", request.user)
         messages.success(request, "The team's key was removed; the server's key is used now.")
         return redirect("teams:settings")
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["api_key"]))
         return redirect("teams:settings")
-    request.team.set_api_key(form.cleaned_data["api_key"])
-    request.team.save(update_fields=["api_key_encrypted", "api_key_hint"])
-    AuditEvent.objects.record(
-        request.team,
-        request.user,
-        AuditAction.KEY_SET,
-        detail=f"ends in {request.team.api_key_hint}",
-    )
+    request.team.replace_api_key(form.cleaned_data["api_key"], request.user)
     messages.success(request, "Key saved. Use “Test key” to check that CometAPI accepts it.")
     return redirect("teams:settings")
 
@@ -272,11 +262,14 @@ def test_api_key(request: HttpRequest) -> HttpResponse:
 
 
 def _month_from(request: HttpRequest) -> date:
+    """The month in ``?month=YYYY-MM``; this month when it is missing, malformed or ahead."""
+    this_month = usage.month_start().date()
     try:
         year, month = (int(part) for part in request.GET.get("month", "").split("-"))
-        return date(year, month, 1)
+        chosen = date(year, month, 1)
     except ValueError:
-        return usage.month_start().date()
+        return this_month
+    return min(chosen, this_month)
 
 
 @team_role_required(Role.ADMIN)
@@ -336,8 +329,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @team_role_required(Role.OWNER)
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest) -> HttpResponse:
-    membership = require_role(request, Role.OWNER)
-    team = membership.team
+    team = request.team
     if team.is_personal:
         messages.error(request, "Your personal team stays with your account.")
         return redirect("teams:settings")

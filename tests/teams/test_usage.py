@@ -164,3 +164,10 @@ def test_concurrent_submits_cannot_overrun_the_team_limit(team, owner, member):
         thread.join()
     assert sorted(outcomes) == ["made"] * 3 + ["refused"] * 5
     assert usage.seconds_used(team, usage.month_start()) == 30
+
+
+@pytest.mark.parametrize("month", ["9999-12", "2026-13", "soon", "0-1"])
+def test_a_month_that_is_ahead_or_malformed_shows_this_month(team, admin, month):
+    response = client_in(team, admin).get(f"/team/usage/?month={month}")
+    assert response.status_code == 200
+    assert f"{usage.month_start():%B %Y}" in response.content.decode()
