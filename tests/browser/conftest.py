@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import CHROMIUM_HINT, chromium_path
+from tests.waiting import STALL_SECONDS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -24,6 +25,9 @@ CHROMIUM_ARGS = [
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
 ]
+
+
+expect.set_options(timeout=STALL_SECONDS * 1000)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -66,7 +70,9 @@ def new_page(browser: Browser, live_server, request: pytest.FixtureRequest):
         context = browser.new_context(
             base_url=live_server.url, viewport={"width": 1280, "height": 860}
         )
-        context.set_default_timeout(10_000)
+        # A wait for one thing to happen fails only after a generous stretch (see
+        # tests/waiting.py); how long a busy machine takes is not the test's business.
+        context.set_default_timeout(STALL_SECONDS * 1000)
         contexts.append(context)
         page = context.new_page()
         page.on("console", lambda message: _note_csp_violation(message.text, violations))

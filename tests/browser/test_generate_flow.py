@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from avatarstudio.studio.inprocess import start_worker
-from tests.browser.helpers import wait_until
+from tests.browser.helpers import eventually, wait_until
 from tests.media_factory import photo_bytes, voice_bytes
 
 
@@ -47,10 +47,10 @@ def test_a_member_generates_a_video_and_plays_it_from_the_library(page: Page, ow
     page.evaluate("window.stayedOnPage = true")
     page.get_by_role("button", name="Generate video").click()
 
-    expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]+/$"), timeout=15_000)
+    expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]+/$"))
     page.evaluate("window.stayedOnPage = true")
     card = page.locator(".status-card")
-    expect(card).to_have_attribute("data-status", "ready", timeout=30_000)
+    eventually(page, lambda: expect(card).to_have_attribute("data-status", "ready", timeout=1_000))
     assert page.evaluate("window.stayedOnPage") is True  # updated by htmx, never reloaded
     expect(page.get_by_role("heading", name="Your video is ready")).to_be_visible()
     expect(card.get_by_role("link", name="Open in library")).to_be_visible()
@@ -61,7 +61,7 @@ def test_a_member_generates_a_video_and_plays_it_from_the_library(page: Page, ow
     expect(video).to_be_visible()
     page.evaluate("document.querySelector('video.clip-player').muted = true")
     page.evaluate("document.querySelector('video.clip-player').play()")
-    wait_until(page, "document.querySelector('video.clip-player').currentTime > 0.5", timeout=15)
+    wait_until(page, "document.querySelector('video.clip-player').currentTime > 0.5")
     assert page.evaluate("document.querySelector('video.clip-player').videoWidth") == 720
 
 

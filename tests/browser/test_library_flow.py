@@ -39,7 +39,7 @@ def test_a_member_works_with_the_library_and_shares_a_clip(page: Page, new_page,
     expect(page.get_by_role("heading", name="Quarterly results welcome")).to_be_visible()
     page.evaluate("document.querySelector('video.clip-player').muted = true")
     page.evaluate("document.querySelector('video.clip-player').play()")
-    wait_until(page, "document.querySelector('video.clip-player').currentTime > 0.3", timeout=15)
+    wait_until(page, "document.querySelector('video.clip-player').currentTime > 0.3")
 
     page.get_by_role("button", name="Add to favourites").click()
     expect(page.get_by_role("button", name="★ Favourite")).to_be_visible()
@@ -60,7 +60,7 @@ def test_a_member_works_with_the_library_and_shares_a_clip(page: Page, new_page,
     stranger.evaluate(
         "document.querySelector('video').muted = true; document.querySelector('video').play()"
     )
-    wait_until(stranger, "document.querySelector('video').currentTime > 0.3", timeout=15)
+    wait_until(stranger, "document.querySelector('video').currentTime > 0.3")
 
     page.get_by_role("button", name="Move to trash").click()
     expect(page.locator(".toast")).to_contain_text("moved to the trash")

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from avatarstudio.studio.models import Generation, VoiceKind
-from tests.browser.helpers import wait_until
+from tests.browser.helpers import eventually, wait_until
 from tests.browser.test_generate_flow import sign_in, worker  # noqa: F401 (a fixture)
 from tests.media_factory import photo_bytes
 
@@ -24,8 +24,9 @@ def choose_photo(page: Page) -> None:
 
 def generate_and_wait(page: Page) -> None:
     page.get_by_role("button", name="Generate video").click()
-    expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]+/$"), timeout=20_000)
-    expect(page.locator(".status-card")).to_have_attribute("data-status", "ready", timeout=40_000)
+    expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]+/$"))
+    card = page.locator(".status-card")
+    eventually(page, lambda: expect(card).to_have_attribute("data-status", "ready", timeout=1_000))
     expect(page.get_by_role("heading", name="Your video is ready")).to_be_visible()
 
 
@@ -42,8 +43,8 @@ def test_a_member_types_a_script_previews_it_and_makes_the_video(page: Page, own
 
     page.get_by_role("button", name="Preview voice").click()
     speech = page.get_by_label("Listen to the speech")
-    expect(speech).to_be_visible(timeout=20_000)
-    wait_until(page, "document.querySelector('[data-script-audio]').readyState >= 1", timeout=10)
+    expect(speech).to_be_visible()
+    wait_until(page, "document.querySelector('[data-script-audio]').readyState >= 1")
     expect(page.locator("#script-preview")).to_contain_text("Speech length:")
     expect(page.locator("[data-estimate]")).to_contain_text("Estimated cost: about")
 
@@ -68,11 +69,12 @@ def test_a_member_records_a_voice_listens_and_makes_the_video(page: Page, owner,
     page.get_by_role("radio", name="Record").check()
     page.get_by_role("button", name="● Record").click()
     expect(page.get_by_role("button", name="■ Stop")).to_be_visible()
-    expect(page.locator("[data-record-timer]")).to_have_text("0:03", timeout=10_000)
+    # Three seconds of sound at least, however busy the machine is.
+    wait_until(page, "document.querySelector('[data-record-timer]').textContent >= '0:03'")
     page.get_by_role("button", name="■ Stop").click()
 
     expect(page.get_by_label("Listen to your recording")).to_be_visible()
-    expect(page.locator("[data-record-note]")).to_contain_text("Recorded 3.")
+    expect(page.locator("[data-record-note]")).to_contain_text(re.compile(r"Recorded [3-9]\.\d s"))
     expect(page.get_by_role("button", name="● Record again")).to_be_visible()
     expect(page.get_by_role("button", name="■ Stop")).to_be_hidden()
     assert page.locator("[data-recording-input]").evaluate("input => input.files.length") == 1

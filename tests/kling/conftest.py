@@ -30,7 +30,7 @@ class Provider:
     simulator: Simulator | None
     downloader: httpx.Client
     poll_seconds: float
-    final_timeout: float
+    stall_seconds: float | None
 
 
 @pytest.fixture(params=PROVIDERS)
@@ -50,5 +50,5 @@ def kling(request, tmp_path) -> Iterator[Provider]:
         client_for(sim) as client,
         httpx.Client(transport=transport, base_url=SIM_URL) as downloader,
     ):
-        yield Provider("simulator", client, sim, downloader, 0.05, 10.0)
+        yield Provider("simulator", client, sim, downloader, 0.05, None)
     sim.close()

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import base64
-import time
 import uuid
 
 from avatarstudio.kling.client import KlingClient
 from avatarstudio.kling.types import AvatarRequest, AvatarTask, Mode
 from tests.media_factory import photo_bytes, voice_bytes
+from tests.waiting import wait_for
 
 
 def b64(data: bytes) -> str:
@@ -25,11 +25,15 @@ def avatar_request(**overrides) -> AvatarRequest:
 
 
 def wait_until_final(
-    client: KlingClient, task_id: str, timeout: float = 10.0, poll: float = 0.05
+    client: KlingClient, task_id: str, poll: float = 0.05, stall: float | None = None
 ) -> AvatarTask:
-    deadline = time.monotonic() + timeout
-    while True:
-        task = client.get_avatar_task(task_id)
-        if task.status.is_final or time.monotonic() > deadline:
-            return task
-        time.sleep(poll)
+    """Query the task until it ends; fail only when its status stops changing for ``stall`` s
+    (by default tests/waiting.py's stretch; the real service may process for many minutes)."""
+    seen: list[AvatarTask] = []
+
+    def final() -> AvatarTask | None:
+        seen.append(client.get_avatar_task(task_id))
+        return seen[-1] if seen[-1].status.is_final else None
+
+    return wait_for(final, what=f"task {task_id} to end", progress=lambda: seen[-1].status if seen else None,
+                    interval=poll, stall=stall)  # fmt: skip

@@ -27,7 +27,7 @@ def test_a_created_task_is_found_by_either_id_and_ends_with_a_playable_video(kli
     assert by_id.task_id == by_external.task_id == created.task_id
     assert by_external.external_task_id == request.external_task_id
 
-    done = wait_until_final(kling.client, created.task_id, kling.final_timeout, kling.poll_seconds)
+    done = wait_until_final(kling.client, created.task_id, kling.poll_seconds, kling.stall_seconds)
     assert done.status is TaskStatus.SUCCEED, done.failure_reason
     assert done.failure_reason == ""
     [video] = done.videos
@@ -55,7 +55,7 @@ def test_speech_gives_an_audio_id_the_avatar_call_accepts(kling):
     created = kling.client.create_avatar_task(
         avatar_request(sound_file="", audio_id=speech.audio_id)
     )
-    done = wait_until_final(kling.client, created.task_id, kling.final_timeout, kling.poll_seconds)
+    done = wait_until_final(kling.client, created.task_id, kling.poll_seconds, kling.stall_seconds)
     assert done.status is TaskStatus.SUCCEED
     assert done.videos[0].duration == pytest.approx(speech.duration, abs=0.2)
 

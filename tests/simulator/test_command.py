@@ -7,13 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from avatarstudio.kling.client import KlingClient
-from tests.kling.helpers import avatar_request
+from tests.kling.helpers import avatar_request, wait_until_final
+from tests.waiting import STALL_SECONDS, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,20 +33,25 @@ def start(port: int, folder: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def answers() -> bool:
+        assert process.poll() is None, "the simulator exited"
         try:
-            httpx.get(f"http://127.0.0.1:{port}/_simulator/stats", timeout=1)
-            return process
+            return httpx.get(f"http://127.0.0.1:{port}/_simulator/stats").is_success
         except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("the simulator did not start")
+            return False
+
+    try:
+        wait_for(answers, what="the simulator to answer", interval=0.1)
+    except AssertionError:
+        process.kill()
+        raise
+    return process
 
 
 def stop(process: subprocess.Popen) -> str:
     process.send_signal(signal.SIGTERM)
-    out, _ = process.communicate(timeout=20)
+    out, _ = process.communicate(timeout=STALL_SECONDS)
     return out
 
 
@@ -67,12 +72,9 @@ def test_the_command_serves_the_api_and_a_restart_keeps_the_tasks(tmp_path):
     try:
         with KlingClient(base_url=f"http://127.0.0.1:{port}", api_key="k") as client:
             found = client.get_avatar_task(external_task_id=request.external_task_id)
-            deadline = time.monotonic() + 20
-            while not found.status.is_final and time.monotonic() < deadline:
-                time.sleep(0.2)
-                found = client.get_avatar_task(task.task_id)
-        assert found.task_id == task.task_id
+            assert found.task_id == task.task_id
+            found = wait_until_final(client, task.task_id)
         assert found.status == "succeed"
-        assert httpx.get(found.videos[0].url, timeout=10).status_code == 200
+        assert httpx.get(found.videos[0].url).status_code == 200
     finally:
         stop(process)

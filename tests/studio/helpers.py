@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import timedelta
 
@@ -10,6 +9,7 @@ from django.utils import timezone
 from avatarstudio.studio import steps
 from avatarstudio.studio.models import Generation
 from tests.media_factory import photo_bytes, voice_bytes
+from tests.waiting import wait_for
 
 
 def start_generation(
@@ -44,12 +44,17 @@ def step(generation: Generation) -> str:
     return outcome
 
 
-def drive(generation: Generation, limit: int = 30) -> list[str]:
-    """Run steps until the generation ends; the simulator's tasks take a fraction of a second."""
-    outcomes = []
-    for _ in range(limit):
+def drive(generation: Generation) -> list[str]:
+    """Run steps until the generation ends, the simulator's clock moving its task along.
+
+    Fails only when the generation's state stops changing for a stretch (tests/waiting.py).
+    """
+    outcomes: list[str] = []
+
+    def ended() -> bool:
         outcomes.append(step(generation))
-        if not generation.is_active:
-            break
-        time.sleep(0.06)
+        return not generation.is_active
+
+    wait_for(ended, what=f"generation {generation.pk} to end", progress=lambda: (
+        generation.status, generation.provider_status, generation.retries))  # fmt: skip
     return outcomes

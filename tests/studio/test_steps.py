@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import av
@@ -16,6 +15,7 @@ from avatarstudio.simulator.faults import Fault
 from avatarstudio.studio import steps
 from avatarstudio.studio.models import Generation, Status
 from avatarstudio.studio.sweep import sweep_generations
+from tests.kling.helpers import wait_until_final
 from tests.studio.helpers import drive, make_due, start_generation, step
 
 pytestmark = pytest.mark.django_db
@@ -137,8 +137,7 @@ def test_a_worker_killed_in_any_step_is_recovered_by_the_sweep(
 ):
     if status != Status.QUEUED:
         step(generation)  # now submitted with a provider task
-        time.sleep(0.2)  # the simulated task finishes
-        url = sim_client.get_avatar_task(generation.provider_task_id).videos[0].url
+        url = wait_until_final(sim_client, generation.provider_task_id).videos[0].url
         Generation.objects.filter(pk=generation.pk).update(status=status, result_url=url)
     # The worker claimed the row and died: the lease ran out, the wake-up was lost.
     Generation.objects.filter(pk=generation.pk).update(
