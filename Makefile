@@ -32,8 +32,9 @@ serve: install  ## production web tier (gunicorn); set DEBUG=0, SECRET_KEY, ALLO
 worker: install  ## one background worker (run as many as you like, on any machine)
 	$(PY) manage.py worker
 
-test: install-test  ## every test; browser tests need Chromium (see README)
-	$(PY) -m pytest $(PYTEST_ARGS)
+TEST_PROCESSES ?= auto
+test: install-test  ## every test, one process a core; browser tests need Chromium (see README)
+	$(PY) -m pytest --numprocesses $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .
