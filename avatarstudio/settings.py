@@ -51,11 +51,11 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_htmx",
     "django_tasks_db",
+    "avatarstudio.core",
     "avatarstudio.accounts",
     "avatarstudio.studio",
     "avatarstudio.simulator",
     "avatarstudio.library",
-    "avatarstudio.teams",
 ]
 
 MIDDLEWARE = [
@@ -321,11 +321,11 @@ LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "avatarstudio.logs.ContextFilter"}},
+    "filters": {"context": {"()": "avatarstudio.core.logs.ContextFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {
-            "()": "avatarstudio.logs.JsonFormatter",
+            "()": "avatarstudio.core.logs.JsonFormatter",
             "fmt": "%(asctime)s %(created)f %(process)d %(levelname)s %(name)s %(message)s",
         },
     },

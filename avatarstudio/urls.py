@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from avatarstudio import health
+from avatarstudio.core import health
 from avatarstudio.library import urls as library_urls
 from avatarstudio.studio import views as studio_views
 
@@ -10,7 +10,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("avatarstudio.accounts.urls")),
-    path("", include("avatarstudio.teams.urls")),
     path("", studio_views.home, name="dashboard"),
     path("", include("avatarstudio.studio.urls")),
     path("library/", include("avatarstudio.library.urls")),

@@ -29,9 +29,10 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from avatarstudio.accounts.models import Team
 from avatarstudio.simulator.app import Simulator, SimulatorConfig
 from avatarstudio.simulator.server import SimulatorServer
-from avatarstudio.studio import provider
-from avatarstudio.studio.inprocess import start_worker
-from avatarstudio.studio.models import Generation, Status
+from avatarstudio.studio import services
+from avatarstudio.studio.models import Status
+from avatarstudio.studio.pipeline import provider
+from avatarstudio.studio.pipeline.inprocess import start_worker
 from tests.media_factory import photo_bytes, voice_bytes
 
 PROCESSING_SECONDS = (2.0, 5.5, 9.0)
@@ -58,7 +59,7 @@ def timed_download(original):
 
 def run_job(user, team, sim: Simulator, processing: float) -> tuple[float, float]:
     sim.config.processing_seconds = processing
-    generation = Generation.objects.start(
+    generation = services.start_generation(
         team=team,
         user=user,
         submission_token=uuid.uuid4(),

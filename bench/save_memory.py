@@ -27,9 +27,10 @@ def child(size_mb: int) -> None:
     from django.core.files.base import ContentFile
 
     from avatarstudio.accounts.models import Team
+    from avatarstudio.kling import client
     from avatarstudio.simulator.render import render_clip
-    from avatarstudio.studio import provider, steps
     from avatarstudio.studio.models import Generation, Status
+    from avatarstudio.studio.pipeline import steps
     from tests.media_factory import photo_bytes, voice_bytes
 
     (folder / "face.jpg").write_bytes(photo_bytes())
@@ -56,7 +57,7 @@ def child(size_mb: int) -> None:
         size = str(clip.stat().st_size)
         return httpx.Response(200, headers={"content-length": size}, stream=FileStream())
 
-    provider.TRANSPORT = httpx.MockTransport(serve)
+    client.TRANSPORT = httpx.MockTransport(serve)
     user = get_user_model().objects.create_user("m@example.com", "m@example.com", "pw-bench-1")
     generation = Generation(
         team=Team.objects.personal_for(user),

@@ -165,10 +165,10 @@ def provider(simulator, settings, monkeypatch):
     """The studio's provider calls and downloads go to the in-process simulator."""
     import httpx
 
-    from avatarstudio.studio import provider as studio_provider
+    from avatarstudio.kling import client
     from tests.provider import SIM_URL
 
     settings.COMETAPI_BASE_URL = SIM_URL
     settings.COMETAPI_KEY = "test-key"
-    monkeypatch.setattr(studio_provider, "TRANSPORT", httpx.WSGITransport(app=simulator))
+    monkeypatch.setattr(client, "TRANSPORT", httpx.WSGITransport(app=simulator))
     return simulator

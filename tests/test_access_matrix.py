@@ -27,8 +27,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from avatarstudio.accounts.models import Invitation, Membership, Role, Team
 from avatarstudio.library.models import ShareLink
-from avatarstudio.studio import inputs
 from avatarstudio.studio.models import Voice, VoiceKind
+from avatarstudio.studio.pipeline import inputs
 from tests.conftest import client_for, client_in, join, make_user
 from tests.library.helpers import make_clip
 from tests.studio.helpers import start_generation
@@ -160,7 +160,7 @@ EXPECTATIONS: dict[str, Expect] = {
         team_page(Role.ADMIN, 302), method="POST", data=lambda world: {"api_key": "sk-new-key-1234"}
     ),
     "teams:test_key": Expect(team_page(Role.ADMIN, 302), method="POST"),
-    "teams:usage": Expect(team_page(Role.ADMIN, 200)),
+    "studio:usage": Expect(team_page(Role.ADMIN, 200)),
     "teams:audit": Expect(team_page(Role.ADMIN, 200)),
     # Only the owner may delete; the outsider's own team is personal, so they are sent back.
     "teams:delete": Expect(team_object(Role.OWNER, 200) | {"outsider": 302}),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from avatarstudio import health
+from avatarstudio.core import health
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from avatarstudio.logs import ContextFilter, JsonFormatter, log_context
+from avatarstudio.core.logs import ContextFilter, JsonFormatter, log_context
 from tests.studio.helpers import drive, start_generation
 
 pytestmark = pytest.mark.django_db

@@ -27,6 +27,7 @@ from django.db import connection
 from avatarstudio.library.models import Clip
 from avatarstudio.simulator.app import Simulator
 from avatarstudio.simulator.server import SimulatorServer
+from avatarstudio.studio import services
 from avatarstudio.studio.models import Generation, Status
 from tests.media_factory import photo_bytes, voice_bytes
 from tests.provider import make_simulator
@@ -60,7 +61,7 @@ def fast_simulator(folder: Path, concurrency: int) -> Simulator:
 def queue_generations(team, user, count: int) -> None:
     photo, voice = photo_bytes(600, 800), voice_bytes(2.2, "mp3")
     for _ in range(count):
-        Generation.objects.start(
+        services.start_generation(
             team=team,
             user=user,
             submission_token=uuid.uuid4(),

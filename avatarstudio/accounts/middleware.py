@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from avatarstudio.accounts.models import Membership
-from avatarstudio.logs import log_context
+from avatarstudio.core.logs import log_context
 
 SESSION_KEY = "team_id"
 

@@ -191,9 +191,12 @@ def _request_id(response: httpx.Response) -> str:
         return ""
 
 
-def client_from_settings(
-    api_key: str = "", transport: httpx.BaseTransport | None = None
-) -> KlingClient:
+# What every client made from the settings, and every download from the provider, goes
+# through: None for the network; tests point it at the in-process simulator.
+TRANSPORT: httpx.BaseTransport | None = None
+
+
+def client_from_settings(api_key: str = "") -> KlingClient:
     """The client this server is configured for; ``api_key`` is a team's own key when it has one."""
     return KlingClient(
         base_url=settings.COMETAPI_BASE_URL,
@@ -203,5 +206,5 @@ def client_from_settings(
         style=settings.KLING_API_STYLE,
         external_id_lookup=settings.KLING_EXTERNAL_ID_LOOKUP,
         timeout=settings.KLING_TIMEOUT_SECONDS,
-        transport=transport,
+        transport=TRANSPORT,
     )

@@ -151,6 +151,30 @@ class MisconfiguredEndpoint(UnexpectedResponse):
     )
 
 
+class TaskFailed(KlingError):
+    """A task Kling accepted, then could not finish; a new task may well succeed."""
+
+    default_message = "Kling could not make this video."
+
+
+# A failed task carries only the provider's words: these name a problem with the inputs.
+INPUT_PROBLEM_WORDS = ("risk", "sensitive", "content", "policy", "pixel", "image", "audio", "face")
+
+
+def task_failure(reason: str) -> ContentRefused | TaskFailed:
+    """What a task's ``task_status_msg`` means: the inputs were refused, or the job failed."""
+    if not reason:
+        return TaskFailed("Kling could not make this video. Trying again may work.")
+    if any(word in reason.lower() for word in INPUT_PROBLEM_WORDS):
+        return ContentRefused(
+            f"Kling refused this video: {reason}. Try another photo, voice or prompt.",
+            detail=reason,
+        )
+    return TaskFailed(
+        f"Kling could not make this video: {reason}. Trying again may work.", detail=reason
+    )
+
+
 FAMILIES: dict[int, type[KlingError]] = {
     10: AuthenticationFailed,
     11: AccountBlocked,

@@ -16,12 +16,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from avatarstudio.accounts.models import Membership, Role, Team
+from avatarstudio.core import paths
+from avatarstudio.core.choices import Mode
 
 TRASH_DAYS = 30
-
-
-def clip_path(clip: Clip, filename: str) -> str:
-    return f"teams/{clip.team_id}/clips/{clip.pk}/{filename}"
 
 
 class ClipQuerySet(models.QuerySet["Clip"]):
@@ -39,9 +37,6 @@ class ClipQuerySet(models.QuerySet["Clip"]):
         """Clips that have been in the trash for TRASH_DAYS."""
         now = now or timezone.now()
         return self.filter(deleted_at__lte=now - timedelta(days=TRASH_DAYS))
-
-    def newest_first(self) -> ClipQuerySet:
-        return self.order_by("-created", "-pk")
 
     def matching(self, words: str) -> ClipQuerySet:
         """Title or prompt contains the words, in any case (Chinese has none, and works too)."""
@@ -69,13 +64,13 @@ class Clip(models.Model):
         "studio.Generation", models.SET_NULL, null=True, blank=True, related_name="clip"
     )
     title = models.CharField(max_length=200)
-    video = models.FileField(upload_to=clip_path, max_length=300)
-    poster = models.FileField(upload_to=clip_path, max_length=300, blank=True)
+    video = models.FileField(upload_to=paths.clip_path, max_length=300)
+    poster = models.FileField(upload_to=paths.clip_path, max_length=300, blank=True)
     duration = models.FloatField()
     size_bytes = models.BigIntegerField()
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
-    mode = models.CharField(max_length=3)
+    mode = models.CharField(max_length=3, choices=Mode.choices)
     prompt = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
@@ -123,17 +118,14 @@ class Clip(models.Model):
         self.save(update_fields=["deleted_at"])
 
     def delete_forever(self) -> None:
-        """The row, its files, and the inputs of the generation it came from."""
+        """The row and its files. The studio then forgets the generation it came from, with
+        its inputs (``studio/signals.py``): the library knows nothing of how clips are made."""
         for name in ("video", "poster"):
             field = getattr(self, name)
             shared = Clip.objects.filter(**{name: field.name}).exclude(pk=self.pk).exists()
             if field and not shared:  # demo clips share one file between many rows
                 field.storage.delete(field.name)
-        generation = self.generation
         self.delete()
-        if generation is not None:
-            generation.delete_input_files()
-            generation.delete()
 
     @property
     def download_name(self) -> str:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from avatarstudio.accounts.access import get_for_team_or_404, team_role_required
 from avatarstudio.accounts.models import AuditAction, AuditEvent, Membership, Role
+from avatarstudio.core.streaming import stored_file_response
 from avatarstudio.library.forms import RenameForm, ShareForm
 from avatarstudio.library.gallery import (
     SORTS,
@@ -21,7 +22,6 @@ from avatarstudio.library.gallery import (
     paginate,
 )
 from avatarstudio.library.models import Clip, Favourite, ShareLink
-from avatarstudio.library.streaming import stored_file_response
 
 
 def _team_creators(request: HttpRequest) -> list[tuple[int, str]]:

@@ -1,72 +1,71 @@
-"""The create form: every provider rule checked here, before anything is stored or sent."""
+"""The create form: every provider rule checked here, before anything is stored or sent.
+
+Forms only validate: they make no network call and write nothing (``services`` acts on what
+they return). The limits come from the provider's table in ``kling/limits.py``.
+"""
 
 from __future__ import annotations
 
 import io
 import re
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.db import models
 
 from avatarstudio.accounts.models import Team
+from avatarstudio.core.choices import Mode
+from avatarstudio.core.formatting import plain_number
 from avatarstudio.kling import voices as tts_voices
-from avatarstudio.kling.limits import provider_limits
+from avatarstudio.kling.limits import ProviderLimits, provider_limits
 from avatarstudio.kling.voices import DEFAULT_VOICE, TtsVoice
-from avatarstudio.media.fetch import TooLarge, UnsafeURL, fetch_bytes
-from avatarstudio.media.probe import AudioInfo
+from avatarstudio.media.convert import recording_to_m4a
+from avatarstudio.media.probe import AudioInfo, MediaError
 from avatarstudio.media.validation import check_audio, check_photo
-from avatarstudio.studio import speech
-from avatarstudio.studio.models import Mode, Voice, VoiceKind
+from avatarstudio.studio.models import Voice, VoiceKind, VoiceSource
 
 AUDIO_TYPES = "audio/mpeg,audio/wav,audio/x-wav,audio/mp4,audio/x-m4a,audio/aac,.mp3,.wav,.m4a,.aac"
 AUDIO_ID = re.compile(r"^[A-Za-z0-9_\-]{6,128}$")
-TTS_MAX_CHARS = 1000
-
-
-class VoiceSource(models.TextChoices):
-    UPLOAD = "upload", "Upload"
-    RECORD = "record", "Record"
-    SCRIPT = "script", "Script"
-    RECENT = "recent", "Recent"
 
 
 class ScriptFields(forms.Form):
-    """A typed-script voice: what to say, which Kling voice says it, and how fast."""
+    """A typed-script voice: what to say, which Kling voice says it, and how fast.
 
-    script = forms.CharField(
-        label="What the avatar says",
-        required=False,
-        max_length=TTS_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 5, "maxlength": TTS_MAX_CHARS}),
-        error_messages={
-            "max_length": "The script is %(show_value)d characters; Kling's text-to-speech "
-            "takes at most %(limit_value)d. Shorten it."
-        },
-    )
+    The script's length and the speed's range are the provider's (``kling/limits.py``).
+    """
+
     tts_voice = forms.ChoiceField(
         label="Speaker",
         required=False,
         initial=DEFAULT_VOICE,
         error_messages={"invalid_choice": "Choose a voice from the list."},
     )
-    speed = forms.FloatField(
-        label="Speed",
-        required=False,
-        min_value=0.8,
-        max_value=2.0,
-        initial=1.0,
-        error_messages={
-            "min_value": "Choose a speed between 0.8 and 2.0.",
-            "max_value": "Choose a speed between 0.8 and 2.0.",
-        },
-    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.limits = provider_limits()
+        most = self.limits.tts_text_max_chars
+        self.fields["script"] = forms.CharField(
+            label="What the avatar says",
+            required=False,
+            max_length=most,
+            widget=forms.Textarea(attrs={"rows": 5, "maxlength": most}),
+            error_messages={
+                "max_length": "The script is %(show_value)d characters; Kling's text-to-speech "
+                "takes at most %(limit_value)d. Shorten it."
+            },
+        )
+        slowest, fastest = self.limits.tts_min_speed, self.limits.tts_max_speed
+        out_of_range = f"Choose a speed between {slowest:.1f} and {fastest:.1f}."
+        self.fields["speed"] = forms.FloatField(
+            label="Speed",
+            required=False,
+            min_value=slowest,
+            max_value=fastest,
+            initial=1.0,
+            error_messages={"min_value": out_of_range, "max_value": out_of_range},
+        )
+        self.order_fields(["script", "tts_voice", "speed"])
         self.fields["tts_voice"].choices = [
             (language, [(voice.key, voice.label) for voice in group])
             for language, group in tts_voices.by_language().items()
@@ -99,6 +98,15 @@ class ScriptForm(ScriptFields):
 
 
 class GenerationForm(ScriptFields):
+    """Validates a create submit and says what to make it from; it stores and sends nothing.
+
+    ``cleaned_data`` then holds the photo (an upload with its ``photo_extension``, or a
+    ``photo_url`` for ``services`` to fetch) and the voice: an upload (``audio`` with its
+    ``audio_info``) or a Kling ``audio_id``; a ``recording`` converted to M4A (``recording_m4a``
+    and ``audio_info``); a script (``script``, ``speaker``, ``speed``, and the ``preview`` voice
+    already made of it, if any); or a ``recent_voice``.
+    """
+
     photo = forms.FileField(
         label="Face photo",
         required=False,
@@ -132,26 +140,24 @@ class GenerationForm(ScriptFields):
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, team: Team, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.team, self.user = team, user
-        self.limits = provider_limits()
+        self.team = team
         self.fields["prompt"].widget.attrs["maxlength"] = self.limits.prompt_max_chars
         self.fields["recent_voice"].queryset = Voice.objects.for_team(team)
-        self.voice: Voice | None = None  # the team voice chosen, made or recorded
-        self.recording_m4a: bytes | None = None
-        self.audio_info: AudioInfo | None = None
 
     def clean_photo(self) -> Any:
         upload = self.cleaned_data.get("photo")
         if upload:
-            self.photo_check = check_photo(upload, upload.size, self.limits)
+            self.cleaned_data["photo_extension"] = check_photo(
+                upload, upload.size, self.limits
+            ).extension
         return upload
 
     def clean_audio(self) -> Any:
         upload = self.cleaned_data.get("audio")
         if upload:
-            self.audio_info = check_audio(upload, upload.size, self.limits)
+            self.cleaned_data["audio_info"] = check_audio(upload, upload.size, self.limits)
         return upload
 
     def clean_audio_id(self) -> str:
@@ -189,36 +195,10 @@ class GenerationForm(ScriptFields):
             self.add_error("photo_url", "Use either an uploaded photo or a photo URL, not both.")
         elif not upload and not url:
             self.add_error("photo", "Choose a face photo, or paste the web address of one.")
-        elif url:
-            try:
-                content = fetch_bytes(url, max_bytes=self.limits.image_max_bytes)
-            except TooLarge:
-                self.add_error(
-                    "photo_url",
-                    "The photo at this address is larger than 10 MB. Use a smaller one.",
-                )
-                return
-            except UnsafeURL as error:
-                self.add_error(
-                    "photo_url", f"We cannot fetch this address: {error}. Use a public web address."
-                )
-                return
-            except Exception:
-                self.add_error(
-                    "photo_url",
-                    "We could not download a photo from this address. Check that it opens in "
-                    "your browser, or download the photo and upload it instead.",
-                )
-                return
-            try:
-                self.photo_check = check_photo(io.BytesIO(content), len(content), self.limits)
-            except ValidationError as error:
-                self.add_error("photo_url", error)
-                return
-            data["photo"] = ContentFile(content)
 
     def _clean_voice_source(self, data: dict[str, Any]) -> None:
         source = data.get("voice_source") or VoiceSource.UPLOAD
+        data["voice_source"] = source
         if source == VoiceSource.RECORD:
             self._clean_recording(data)
         elif source == VoiceSource.SCRIPT:
@@ -226,7 +206,6 @@ class GenerationForm(ScriptFields):
         elif source == VoiceSource.RECENT:
             if data.get("recent_voice") is None and "recent_voice" not in self.errors:
                 self.add_error("recent_voice", "Choose one of the team's recent voices.")
-            self.voice = data.get("recent_voice")
         else:
             self._clean_upload(data)
 
@@ -236,23 +215,16 @@ class GenerationForm(ScriptFields):
             self.add_error("recording", "Record your voice first: press Record, speak, then Stop.")
             return
         try:
-            self.recording_m4a, self.audio_info = speech.convert_recording(upload)
-        except speech.VoiceProblem as problem:
-            self.add_error("recording", str(problem))
+            data["recording_m4a"], data["audio_info"] = convert_recording(upload, self.limits)
+        except ValidationError as error:
+            self.add_error("recording", error)
 
     def _clean_script(self, data: dict[str, Any]) -> None:
         spoken = self.spoken(data)
         if spoken is None:
             return
-        text, speaker, speed = spoken
-        preview = self._matching_preview(data.get("script_voice"), text, speaker, speed)
-        if preview is not None:
-            self.voice = preview
-            return
-        try:
-            self.voice = speech.speak(self.team, self.user, text, speaker, speed)
-        except speech.VoiceProblem as problem:
-            self.add_error("script", str(problem))
+        data["script"], data["speaker"], data["speed"] = spoken
+        data["preview"] = self._matching_preview(data.get("script_voice"), *spoken)
 
     def _matching_preview(self, pk: Any, text: str, speaker: Any, speed: float) -> Voice | None:
         """The voice the Preview button made, when the script has not changed since."""
@@ -272,16 +244,9 @@ class GenerationForm(ScriptFields):
                 "audio", "Choose an audio file with the voice, or enter a Kling audio ID."
             )
 
-    @property
-    def photo_extension(self) -> str:
-        return self.photo_check.extension
-
-    @property
-    def audio_extension(self) -> str:
-        return self.audio_info.format
-
-    def voice_context(self) -> dict[str, Any]:
-        """What the voice step of the page needs: the sources, the speakers, recent voices."""
+    def voice_context(self, voice: Voice | None = None) -> dict[str, Any]:
+        """What the voice step of the page needs: the sources, the speakers, recent voices,
+        and the script's speech when one was made (``voice``) or previewed."""
         recent = list(Voice.objects.for_team(self.team).recent())
         sources = [
             (value, label)
@@ -293,63 +258,48 @@ class GenerationForm(ScriptFields):
             speed = float(speed)
         except (TypeError, ValueError):
             speed = 1.0
+        voice = voice or getattr(self, "cleaned_data", {}).get("preview")
         return {
             "voice_sources": sources,
             "voice_source": self["voice_source"].value() or VoiceSource.UPLOAD,
             "tts_voice_groups": tts_voices.by_language(),
             "chosen_tts_voice": self["tts_voice"].value() or DEFAULT_VOICE,
             "chosen_speed": speed,
-            "tts_max_chars": TTS_MAX_CHARS,
+            "tts_max_chars": self.limits.tts_text_max_chars,
             "recent_voices": recent,
-            "voice": self.voice if self.voice and self.voice.kind == VoiceKind.SCRIPT else None,
+            "voice": voice if voice and voice.kind == VoiceKind.SCRIPT else None,
         }
 
-    def voice_arguments(self) -> dict[str, Any]:
-        """How the chosen voice reaches ``Generation.objects.start``. A new recording is kept
-        as a team voice here, once the whole form is valid."""
-        data = self.cleaned_data
-        if self.recording_m4a is not None:
-            self.voice = speech.keep_recording(
-                self.team, self.user, self.recording_m4a, self.audio_info
-            )
-        voice = self.voice
-        if voice is None:
-            upload = data.get("audio") or None
-            return {
-                "audio": upload,
-                "audio_extension": self.audio_extension if upload else "",
-                "audio_seconds": self.audio_info.duration if upload else None,
-                "audio_id": data.get("audio_id", ""),
-            }
-        if voice.kind == VoiceKind.RECORDING:
-            return {
-                "audio": voice.audio.open("rb"),
-                "audio_extension": "m4a",
-                "audio_seconds": voice.duration,
-                "voice": voice,
-            }
-        return {"audio_id": voice.audio_id, "audio_seconds": voice.duration, "voice": voice}
+
+def convert_recording(upload: Any, limits: ProviderLimits) -> tuple[bytes, AudioInfo]:
+    """A browser recording as M4A, in memory, checked like an uploaded voice."""
+    try:
+        upload.seek(0)
+        converted = recording_to_m4a(upload)
+    except MediaError:
+        raise ValidationError(
+            "We could not read this recording. Record it again, or upload an audio file.",
+            code="recording",
+        ) from None
+    try:
+        info = check_audio(io.BytesIO(converted), len(converted), limits)
+    except ValidationError as error:
+        raise ValidationError(" ".join(error.messages), code="recording") from None
+    return converted, info
 
 
 def price_table(team: Team) -> list[dict[str, Any]]:
     """Each mode with its plain-words explanation and the team's price, for the estimate."""
-    prices = {"std": plain_number(team.price_std), "pro": plain_number(team.price_pro)}
+    explanations = {
+        Mode.STD: "Faster and cheaper, 720p. Good for drafts and most social posts.",
+        Mode.PRO: "Sharper 1080p with smoother motion. Takes longer and costs more.",
+    }
     return [
         {
-            "value": Mode.STD,
-            "label": "Standard",
-            "explanation": "Faster and cheaper, 720p. Good for drafts and most social posts.",
-            "price": prices["std"],
-        },
-        {
-            "value": Mode.PRO,
-            "label": "Pro",
-            "explanation": "Sharper 1080p with smoother motion. Takes longer and costs more.",
-            "price": prices["pro"],
-        },
+            "value": mode,
+            "label": mode.label,
+            "explanation": explanations[mode],
+            "price": plain_number(team.price_per_second(mode)),
+        }
+        for mode in Mode
     ]
-
-
-def plain_number(value: Decimal) -> str:
-    """0.400 -> "0.4", 10.000 -> "10": for people and for the estimate's JavaScript."""
-    return format(value.normalize(), "f")

@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from avatarstudio.accounts.models import Team
+from avatarstudio.core import paths
+from avatarstudio.core.choices import Mode
 from avatarstudio.kling import voices as tts_voices
 from avatarstudio.kling.limits import provider_limits
 from avatarstudio.kling.types import SpeechRequest
@@ -36,11 +36,7 @@ class Status(models.TextChoices):
 
 
 ACTIVE = (Status.QUEUED, Status.SUBMITTED, Status.PROCESSING, Status.SAVING)
-
-
-class Mode(models.TextChoices):
-    STD = "std", "Standard"
-    PRO = "pro", "Pro"
+AT_PROVIDER = (Status.SUBMITTED, Status.PROCESSING)  # a provider task runs: worth polling
 
 
 STATUS_CARD_FIELDS = (
@@ -60,10 +56,6 @@ STATUS_CARD_FIELDS = (
 )
 
 
-def input_path(generation: Generation, filename: str) -> str:
-    return f"teams/{generation.team_id}/inputs/{generation.pk}/{filename}"
-
-
 def new_callback_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -74,6 +66,13 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
 
     def active(self) -> GenerationQuerySet:
         return self.filter(status__in=ACTIVE)
+
+    def finished(self) -> GenerationQuerySet:
+        """Ready or failed: nothing more will happen to them."""
+        return self.exclude(status__in=ACTIVE)
+
+    def at_provider(self) -> GenerationQuerySet:
+        return self.filter(status__in=AT_PROVIDER)
 
     def for_status_card(self) -> GenerationQuerySet:
         """Only what the status card shows: it is polled every 2 s by every open page."""
@@ -100,72 +99,6 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         return self.select_related("team").get(pk=pk) if claimed else None
 
 
-class GenerationManager(models.Manager.from_queryset(GenerationQuerySet)):  # type: ignore[misc]
-    def start(
-        self,
-        *,
-        team: Team,
-        user: Any,
-        submission_token: uuid.UUID,
-        mode: str,
-        prompt: str,
-        photo: File,
-        photo_extension: str,
-        audio: File | None = None,
-        audio_extension: str = "",
-        audio_seconds: float | None = None,
-        audio_id: str = "",
-        voice: Voice | None = None,
-    ) -> Generation:
-        """Store the inputs, create the queued row and wake the worker once it is committed.
-
-        The same submission token (a double click, a resubmitted form) gives back the
-        generation it already made. Raises ``usage.QuotaExceeded`` when a monthly limit would
-        be overrun.
-        """
-        from avatarstudio.studio import usage  # usage reads Generation; imported when used
-
-        existing = self.filter(team=team, submission_token=submission_token).first()
-        if existing is not None:
-            return existing
-        generation = self.model(
-            team=team,
-            created_by=user,
-            submission_token=submission_token,
-            mode=mode,
-            prompt=prompt,
-            audio_id=audio_id,
-            audio_seconds=audio_seconds,
-            voice=voice,
-        )
-        generation.photo.save(f"photo.{photo_extension}", photo, save=False)
-        if audio is not None:
-            generation.audio.save(f"voice.{audio_extension}", audio, save=False)
-        try:
-            with transaction.atomic():
-                # The team row's lock makes concurrent submits take turns at the quota check
-                # (PostgreSQL; SQLite's write transactions already run one at a time here).
-                locked = Team.objects.select_for_update().get(pk=team.pk)
-                usage.ensure_room(locked, user, audio_seconds or 0)
-                generation.save(force_insert=True)
-                if voice is not None:
-                    Voice.objects.filter(pk=voice.pk).update(last_used_at=timezone.now())
-        except IntegrityError:
-            generation.delete_input_files()
-            return self.get(team=team, submission_token=submission_token)
-        except usage.QuotaExceeded:
-            generation.delete_input_files()
-            raise
-        wake_up_after_commit(generation)
-        return generation
-
-
-def wake_up_after_commit(generation: Generation) -> None:
-    from avatarstudio.studio.steps import wake_up
-
-    wake_up(generation)
-
-
 class Generation(models.Model):
     # Our id doubles as Kling's external_task_id, so a lost create answer can be looked up.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -176,8 +109,8 @@ class Generation(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     mode = models.CharField(max_length=3, choices=Mode.choices, default=Mode.STD)
     prompt = models.TextField(blank=True)
-    photo = models.FileField(upload_to=input_path, max_length=300)
-    audio = models.FileField(upload_to=input_path, max_length=300, blank=True)
+    photo = models.FileField(upload_to=paths.generation_input_path, max_length=300)
+    audio = models.FileField(upload_to=paths.generation_input_path, max_length=300, blank=True)
     audio_id = models.CharField(max_length=128, blank=True)
     audio_seconds = models.FloatField(null=True, blank=True)
     # The team voice it speaks with (typed script or recording), when not a one-off upload.
@@ -207,7 +140,7 @@ class Generation(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = GenerationManager()
+    objects = GenerationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]
@@ -260,25 +193,6 @@ class Generation(models.Model):
     def retry_allowed(self) -> bool:
         return self.status == Status.FAILED and self.retry_helps
 
-    def try_again(self, user: Any) -> Generation:
-        """A new generation with copies of the same inputs."""
-        copy = Generation.objects.start(
-            team=self.team,
-            user=user,
-            submission_token=uuid.uuid4(),
-            mode=self.mode,
-            prompt=self.prompt,
-            photo=default_storage.open(self.photo.name),
-            photo_extension=self.photo.name.rsplit(".", 1)[-1],
-            audio=default_storage.open(self.audio.name) if self.audio else None,
-            audio_extension=self.audio.name.rsplit(".", 1)[-1] if self.audio else "",
-            audio_seconds=self.audio_seconds,
-            audio_id=self.audio_id,
-            voice=self.voice,
-        )
-        Generation.objects.filter(pk=copy.pk).update(retry_of=self)
-        return copy
-
     def input_file(self, kind: str) -> Any:
         """The photo, or the voice it spoke with: its own upload, else its team voice's audio."""
         if kind == "photo":
@@ -293,8 +207,13 @@ class Generation(models.Model):
                 field.storage.delete(field.name)
 
 
-def voice_path(voice: Voice, filename: str) -> str:
-    return f"teams/{voice.team_id}/voices/{voice.pk}/{filename}"
+class VoiceSource(models.TextChoices):
+    """Where the create page takes the voice from."""
+
+    UPLOAD = "upload", "Upload"
+    RECORD = "record", "Record"
+    SCRIPT = "script", "Script"
+    RECENT = "recent", "Recent"
 
 
 class VoiceKind(models.TextChoices):
@@ -342,7 +261,7 @@ class Voice(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=10, choices=VoiceKind.choices)
-    audio = models.FileField(upload_to=voice_path, max_length=300)
+    audio = models.FileField(upload_to=paths.voice_path, max_length=300)
     duration = models.FloatField()
     text = models.TextField(blank=True)
     tts_voice_id = models.CharField(max_length=64, blank=True)

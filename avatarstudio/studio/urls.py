@@ -12,4 +12,5 @@ urlpatterns = [
     path("voices/<uuid:pk>/audio", views.voice_audio, name="voice_audio"),
     path("hooks/kling/<str:token>/", views.kling_hook, name="kling_hook"),
     path("inputs/<str:token>/", views.signed_input, name="signed_input"),
+    path("team/usage/", views.usage_page, name="usage"),
 ]

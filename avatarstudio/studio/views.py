@@ -1,7 +1,12 @@
+"""The studio's pages: the dashboard, create, a generation's page and status card, the voice
+preview, the team's usage, and the provider's webhook. Thin: forms validate, ``services``
+act, and every object is fetched through the access helper."""
+
 from __future__ import annotations
 
 import logging
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,15 +22,18 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from avatarstudio.accounts.access import get_for_team_or_404, require_role, team_role_required
 from avatarstudio.accounts.models import Role
+from avatarstudio.core.choices import Mode
+from avatarstudio.core.formatting import plain_number
+from avatarstudio.core.streaming import file_response, stored_file_response
 from avatarstudio.kling import webhooks
 from avatarstudio.library.models import Clip
-from avatarstudio.library.streaming import file_response, stored_file_response
-from avatarstudio.studio import inputs, usage
+from avatarstudio.studio import charts, quotas, services
 from avatarstudio.studio.forms import GenerationForm, ScriptForm, price_table
 from avatarstudio.studio.models import Generation, Voice
-from avatarstudio.studio.speech import VoiceProblem, speak
-from avatarstudio.studio.steps import wake_up
-from avatarstudio.studio.usage import QuotaExceeded
+from avatarstudio.studio.pipeline import inputs
+from avatarstudio.studio.pipeline.speech import VoiceProblem
+from avatarstudio.studio.pipeline.tasks import wake_up
+from avatarstudio.studio.quotas import QuotaExceeded
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "membership": membership,
         "running": list(generations.active().order_by("-created")),
-        "recent": list(
-            generations.exclude(status__in=("queued", "submitted", "processing", "saving")).recent()
-        ),
+        "recent": list(generations.finished().recent()),
         "clip_count": Clip.objects.for_team(request.team).alive().count(),
     }
     return TemplateResponse(request, "studio/dashboard.html", context)
@@ -54,22 +60,13 @@ def create(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         team=request.team,
-        user=request.user,
         initial={"submission_token": uuid.uuid4(), "mode": request.team.default_mode},
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            generation = Generation.objects.start(
-                team=request.team,
-                user=request.user,
-                submission_token=data["submission_token"],
-                mode=data["mode"],
-                prompt=data["prompt"],
-                photo=data["photo"],
-                photo_extension=form.photo_extension,
-                **form.voice_arguments(),
-            )
+            generation = services.start_from_form(request.team, request.user, form.cleaned_data)
+        except services.InputProblem as problem:
+            form.add_error(problem.field, str(problem))
         except QuotaExceeded as error:
             form.add_error(None, str(error))
         else:
@@ -80,7 +77,7 @@ def create(request: HttpRequest) -> HttpResponse:
         "modes": price_table(request.team),
         "limits": form.limits,
         "default_prompt": settings.KLING_DEFAULT_PROMPT,
-        "allowance": usage.allowance(request.team, request.membership),
+        "allowance": quotas.allowance(request.team, request.membership),
         **form.voice_context(),
     }
     if request.method == "POST" and request.htmx:
@@ -102,7 +99,7 @@ def preview_voice(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            context["voice"] = speak(
+            context["voice"] = services.speak(
                 request.team, request.user, data["script"], data["speaker"], data["speed"]
             )
         except VoiceProblem as problem:
@@ -144,7 +141,7 @@ def retry(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         )
         return redirect(generation)
     try:
-        again = generation.try_again(request.user)
+        again = services.try_again(generation, request.user)
     except QuotaExceeded as error:
         messages.error(request, str(error))
         return redirect(generation)
@@ -165,9 +162,11 @@ def kling_hook(request: HttpRequest, token: str) -> HttpResponse:
         except webhooks.InvalidSignature as error:
             logger.warning("kling callback for %s refused: %s", generation.pk, error)
             return HttpResponse(status=401)
-    woken = Generation.objects.filter(
-        pk=generation.pk, status__in=("submitted", "processing")
-    ).update(next_step_at=timezone.now())
+    woken = (
+        Generation.objects.at_provider()
+        .filter(pk=generation.pk)
+        .update(next_step_at=timezone.now())
+    )
     if woken:
         generation.refresh_from_db(fields=["next_step_at"])
         wake_up(generation)
@@ -184,3 +183,37 @@ def signed_input(request: HttpRequest, token: str) -> HttpResponse:
     if not default_storage.exists(name):
         raise Http404
     return file_response(request, default_storage.open(name), name)
+
+
+# The team's usage.
+
+
+def _month_from(request: HttpRequest) -> date:
+    """The month in ``?month=YYYY-MM``; this month when it is missing, malformed or ahead."""
+    this_month = quotas.month_start().date()
+    try:
+        year, month = (int(part) for part in request.GET.get("month", "").split("-"))
+        chosen = date(year, month, 1)
+    except ValueError:
+        return this_month
+    return min(chosen, this_month)
+
+
+@team_role_required(Role.ADMIN)
+@require_GET
+def usage_page(request: HttpRequest) -> HttpResponse:
+    start = quotas.month_start(_month_from(request))
+    members = quotas.by_member(request.team, start)
+    months = quotas.by_month(request.team, 6, until=start)
+    context = {
+        "start": start,
+        "previous": quotas.previous_month(start),
+        "next": quotas.next_month(start),
+        "is_current": start == quotas.month_start(),
+        "members": members,
+        "total_seconds": sum(row.seconds for row in members),
+        "total_cost": sum(row.cost for row in members),
+        "chart": charts.month_bars(months),
+        "prices": {mode: plain_number(request.team.price_per_second(mode)) for mode in Mode.values},
+    }
+    return TemplateResponse(request, "studio/usage.html", context)

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from avatarstudio.studio.inprocess import start_worker
+from avatarstudio.studio.pipeline.inprocess import start_worker
 from tests.browser.helpers import eventually, wait_until
 from tests.media_factory import photo_bytes, voice_bytes
 

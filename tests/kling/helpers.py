@@ -35,5 +35,9 @@ def wait_until_final(
         seen.append(client.get_avatar_task(task_id))
         return seen[-1] if seen[-1].status.is_final else None
 
-    return wait_for(final, what=f"task {task_id} to end", progress=lambda: seen[-1].status if seen else None,
-                    interval=poll, stall=stall)  # fmt: skip
+    def status() -> str | None:
+        return seen[-1].status if seen else None
+
+    return wait_for(
+        final, what=f"task {task_id} to end", progress=status, interval=poll, stall=stall
+    )

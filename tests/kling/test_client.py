@@ -9,6 +9,7 @@ import httpx
 import jwt
 import pytest
 
+from avatarstudio.kling import client as kling_client
 from avatarstudio.kling.client import KlingClient, client_from_settings
 from avatarstudio.kling.errors import UnexpectedResponse
 from avatarstudio.kling.types import SpeechRequest
@@ -140,9 +141,10 @@ def test_the_servers_client_points_at_the_simulator_when_no_key_is_set(settings)
     assert str(client._http.base_url) == f"http://127.0.0.1:{settings.SIMULATOR_PORT}"
 
 
-def test_a_teams_key_takes_the_place_of_the_servers(settings):
+def test_a_teams_key_takes_the_place_of_the_servers(settings, monkeypatch):
     settings.COMETAPI_BASE_URL = "https://api.cometapi.com"
     recorder = Recorder()
-    team_client = client_from_settings(api_key="team-key", transport=httpx.MockTransport(recorder))
+    monkeypatch.setattr(kling_client, "TRANSPORT", httpx.MockTransport(recorder))
+    team_client = client_from_settings(api_key="team-key")
     team_client.get_avatar_task("t-1")
     assert recorder.requests[-1].headers["Authorization"] == "Bearer team-key"

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from avatarstudio.library.models import Clip
 from avatarstudio.library.purge import purge_trash
-from avatarstudio.studio import inputs
 from avatarstudio.studio.models import Generation, Status
+from avatarstudio.studio.pipeline import inputs
 from tests.conftest import client_in
 from tests.media_factory import photo_bytes, voice_bytes
 from tests.storage.conftest import BUCKET, keys

@@ -6,8 +6,9 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from avatarstudio.studio import steps
+from avatarstudio.studio import services
 from avatarstudio.studio.models import Generation
+from avatarstudio.studio.pipeline import steps
 from tests.media_factory import photo_bytes, voice_bytes
 from tests.waiting import wait_for
 
@@ -15,7 +16,7 @@ from tests.waiting import wait_for
 def start_generation(
     team, user, *, seconds: float = 2.5, prompt: str = "Smile and talk", **kw
 ) -> Generation:
-    return Generation.objects.start(
+    return services.start_generation(
         team=team,
         user=user,
         submission_token=kw.pop("submission_token", uuid.uuid4()),

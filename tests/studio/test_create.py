@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks_db.models import DBTaskResult
 
-from avatarstudio.studio import forms as studio_forms
+from avatarstudio.studio import services
 from avatarstudio.studio.models import Generation, Status
 from tests.conftest import client_for
 from tests.media_factory import photo_bytes, voice_bytes
@@ -159,7 +159,7 @@ def test_a_photo_url_is_fetched_by_the_server_and_checked_like_an_upload(team, m
         fetched.append(url)
         return photo_bytes(500, 500, fmt="PNG")
 
-    monkeypatch.setattr(studio_forms, "fetch_bytes", fake_fetch)
+    monkeypatch.setattr(services, "fetch_bytes", fake_fetch)
     member_client(team, member).post(
         "/create/", form_data(photo=None, photo_url="https://cdn.example/me.png")
     )

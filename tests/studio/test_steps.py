@@ -12,9 +12,9 @@ from django_tasks_db.models import DBTaskResult
 
 from avatarstudio.library.models import Clip
 from avatarstudio.simulator.faults import Fault
-from avatarstudio.studio import steps
 from avatarstudio.studio.models import Generation, Status
-from avatarstudio.studio.sweep import sweep_generations
+from avatarstudio.studio.pipeline import steps
+from avatarstudio.studio.pipeline.sweep import sweep_generations
 from tests.kling.helpers import wait_until_final
 from tests.studio.helpers import drive, make_due, start_generation, step
 
@@ -258,4 +258,4 @@ def test_the_first_wake_up_is_enqueued_once_the_row_is_committed(
     assert len(callbacks) == 1
     task = DBTaskResult.objects.get()
     assert task.args_kwargs["args"] == [str(generation.pk)]
-    assert task.task_path == "avatarstudio.studio.tasks.advance_generation"
+    assert task.task_path == "avatarstudio.studio.pipeline.tasks.advance_generation"

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from avatarstudio.core.formatting import seconds_text
 from avatarstudio.library.models import Clip
-from avatarstudio.studio.templatetags.studio import seconds_text
 
 register = template.Library()
 

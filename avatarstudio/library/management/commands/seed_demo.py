@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from avatarstudio.accounts.management.commands.ensure_demo_account import DEMO_EMAIL
 from avatarstudio.accounts.models import Team
+from avatarstudio.core import paths
+from avatarstudio.core.choices import Mode
 from avatarstudio.library.models import Clip
 from avatarstudio.media.video import inspect_video, make_poster
 from avatarstudio.simulator.render import render_clip
@@ -74,7 +76,7 @@ class Command(BaseCommand):
                     size_bytes=size,
                     width=info.width,
                     height=info.height,
-                    mode=rng.choice(["std", "std", "pro"]),
+                    mode=rng.choice([Mode.STD, Mode.STD, Mode.PRO]),
                     prompt=rng.choice(PROMPTS),
                     created_by=rng.choice(members),
                     created=now - timedelta(minutes=rng.randint(0, 60 * 24 * 365)),
@@ -110,14 +112,15 @@ class Command(BaseCommand):
                 1.0,
                 work / "voice.mp3",
             )
-            render_clip(work / "face.jpg", work / "voice.mp3", work / "clip.mp4", "std")
+            render_clip(work / "face.jpg", work / "voice.mp3", work / "clip.mp4", Mode.STD)
             make_poster(work / "clip.mp4", work / "poster.jpg")
             info = inspect_video(work / "clip.mp4")
-            base = f"teams/{team.pk}/clips/demo"
             with (work / "clip.mp4").open("rb") as handle:
-                video = default_storage.save(f"{base}/video.mp4", File(handle))
+                video_name = paths.clip_name(team.pk, "demo", "video.mp4")
+                video = default_storage.save(video_name, File(handle))
             with (work / "poster.jpg").open("rb") as handle:
-                poster = default_storage.save(f"{base}/poster.jpg", File(handle))
+                poster_name = paths.clip_name(team.pk, "demo", "poster.jpg")
+                poster = default_storage.save(poster_name, File(handle))
             return video, poster, (work / "clip.mp4").stat().st_size, info
 
     def _title(self, rng: random.Random, number: int) -> str:

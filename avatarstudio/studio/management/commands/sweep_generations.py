@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from avatarstudio.studio.sweep import sweep_generations
+from avatarstudio.studio.pipeline.sweep import sweep_generations
 
 
 class Command(BaseCommand):

@@ -17,8 +17,8 @@ from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from avatarstudio.library.purge import purge_trash
-from avatarstudio.studio.speech import forget_unused_voices
-from avatarstudio.studio.sweep import sweep_generations
+from avatarstudio.studio.pipeline.sweep import sweep_generations
+from avatarstudio.studio.services import forget_unused_voices
 
 logger = logging.getLogger(__name__)
 

@@ -1,15 +1,8 @@
-"""The provider as the studio uses it: the client for a team, and result downloads.
-
-Tests point both at the in-process simulator by setting ``TRANSPORT``.
-"""
+"""The CometAPI key a team spends: the client its calls go through, and the free key check."""
 
 from __future__ import annotations
 
 import uuid
-from typing import BinaryIO
-
-import httpx
-from django.conf import settings
 
 from avatarstudio.accounts.encryption import UnreadableSecret
 from avatarstudio.accounts.models import Team
@@ -23,9 +16,6 @@ from avatarstudio.kling.errors import (
     PermissionDenied,
     ProviderUnreachable,
 )
-from avatarstudio.media.fetch import provider_hosts, stream_to
-
-TRANSPORT: httpx.BaseTransport | None = None
 
 
 def client_for_team(team: Team) -> KlingClient:
@@ -37,19 +27,7 @@ def client_for_team(team: Team) -> KlingClient:
             "The team's CometAPI key can no longer be read (the server's encryption key "
             "changed). A team admin needs to enter it again in the team settings."
         ) from None
-    return client_from_settings(api_key=key, transport=TRANSPORT)
-
-
-def download_result(url: str, destination: BinaryIO) -> int:
-    """Stream a finished clip into ``destination``, never whole into memory."""
-    return stream_to(
-        url,
-        destination,
-        max_bytes=settings.GENERATION_RESULT_MAX_BYTES,
-        timeout=settings.KLING_TIMEOUT_SECONDS,
-        allowed_hosts=provider_hosts(),
-        transport=TRANSPORT,
-    )
+    return client_from_settings(api_key=key)
 
 
 def check_team_key(team: Team) -> tuple[bool, str]:

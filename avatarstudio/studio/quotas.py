@@ -62,7 +62,7 @@ def ensure_room(team: Team, user: Any, seconds: float) -> None:
     monthly limit.
 
     Call it inside the transaction that creates the generation, holding the team row's lock
-    (``Generation.objects.start`` does), so that concurrent submits are counted one by one.
+    (``services.start_generation`` does), so that concurrent submits are counted one by one.
     """
     start = month_start()
     member_limit = (

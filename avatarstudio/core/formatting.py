@@ -1,13 +1,11 @@
+"""Numbers and lengths as people read them; the template filters of the same names use these."""
+
 from __future__ import annotations
 
 from datetime import timedelta
-
-from django import template
-
-register = template.Library()
+from decimal import Decimal
 
 
-@register.filter
 def seconds_text(value: float | timedelta | None) -> str:
     """3.2 -> "3.2 s"; 75 -> "1 min 15 s"; a timedelta the same way."""
     if value is None:
@@ -22,6 +20,10 @@ def seconds_text(value: float | timedelta | None) -> str:
     return f"{hours} h {minutes} min"
 
 
-@register.filter
 def megabytes(value: int | None) -> str:
     return "" if value is None else f"{value / (1024 * 1024):.1f} MB"
+
+
+def plain_number(value: Decimal) -> str:
+    """0.400 -> "0.4", 10.000 -> "10": for people and for the estimate's JavaScript."""
+    return format(value.normalize(), "f")

@@ -1,8 +1,9 @@
 """The background steps of a generation: submit, poll, save.
 
-``advance`` is the only entry point. It claims the row (a short lease, so two workers never
-run one step at once), runs the step its status calls for, records the new state with when
-the next step is due, and schedules a wake-up after the commit. Every step is safe to run
+``run_due_step`` (and ``advance``, which only says what happened) is the entry point. It
+claims the row (a short lease, so two workers never run one step at once), runs the step its
+status calls for, and records the new state with when the next step is due; the task that
+called it (``tasks.advance_generation``) enqueues that wake-up. Every step is safe to run
 twice, late, or after a crash:
 
 - submit: the generation's UUID is the ``external_task_id``. Once a create call may have gone
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -26,16 +27,24 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from avatarstudio.kling.errors import FixableBy, InvalidRequest, KlingError, NotFound
+from avatarstudio.accounts.keys import client_for_team
+from avatarstudio.core import paths
+from avatarstudio.core.logs import add_to_log_context, log_context
+from avatarstudio.kling.errors import (
+    FixableBy,
+    InvalidRequest,
+    KlingError,
+    NotFound,
+    task_failure,
+)
 from avatarstudio.kling.types import AvatarRequest, AvatarTask, TaskStatus
 from avatarstudio.library.models import Clip
-from avatarstudio.logs import add_to_log_context, log_context
 from avatarstudio.media.fetch import Incomplete, TooLarge, UnsafeURL
 from avatarstudio.media.probe import MediaError
 from avatarstudio.media.video import inspect_video, make_poster, transcode_to_mp4
-from avatarstudio.studio import inputs, provider
 from avatarstudio.studio.models import Generation, Status, VoiceKind
-from avatarstudio.studio.speech import VoiceProblem, renew_audio_id
+from avatarstudio.studio.pipeline import inputs, provider
+from avatarstudio.studio.pipeline.speech import VoiceProblem, renew_audio_id
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +53,30 @@ SAVE_LEASE = timedelta(minutes=30)
 MAX_BACKOFF_SECONDS = 300
 
 
+NOT_DUE = "not due"
+
+
+class StepCrashed(Exception):
+    """A step failed unexpectedly; the row is kept, with a retry due at ``next_step_at``."""
+
+    def __init__(self, next_step_at: datetime) -> None:
+        super().__init__(f"the step crashed; it runs again at {next_step_at:%H:%M:%S}")
+        self.next_step_at = next_step_at
+
+
 def advance(generation_id: str) -> str:
     """Run the step that is due for this generation; return what happened, for logs and tests."""
+    outcome, _ = run_due_step(generation_id)
+    return outcome
+
+
+def run_due_step(generation_id: str) -> tuple[str, datetime | None]:
+    """Run the due step; return what happened and when the row wants waking next (or None)."""
     now = timezone.now()
     lease = SAVE_LEASE if _status_of(generation_id) == Status.SAVING else SHORT_LEASE
     generation = Generation.objects.claim(generation_id, now, lease)
     if generation is None:
-        return "not due"
+        return NOT_DUE, None
     step = STEPS[Status(generation.status)]
     ids = {
         "generation_id": generation.pk,
@@ -60,12 +86,12 @@ def advance(generation_id: str) -> str:
     with log_context(**ids):
         logger.debug("generation %s: step %s begins", generation.pk, generation.status)
         try:
-            return step(generation)
-        except Exception:
+            return step(generation), generation.next_step_at
+        except Exception as error:
             # An unexpected failure: keep the job, try again later; the sweep is the safety net.
             logger.exception("generation %s: step %s crashed", generation.pk, generation.status)
             schedule(generation, _backoff(generation.retries + 1))
-            raise
+            raise StepCrashed(generation.next_step_at) from error
         finally:
             logger.debug("generation %s: step ends", generation.pk)
 
@@ -78,25 +104,12 @@ def _status_of(generation_id: str) -> str | None:
 
 
 def schedule(generation: Generation, delay_seconds: float, **changes: object) -> None:
-    """Save ``changes`` and the next wake-up, release the lease, enqueue after the commit."""
+    """Save ``changes`` and when the next step is due, and release the lease."""
     for name, value in changes.items():
         setattr(generation, name, value)
     generation.next_step_at = timezone.now() + timedelta(seconds=delay_seconds)
     generation.lease_until = None
     generation.save()
-    wake_up(generation)
-
-
-def wake_up(generation: Generation) -> None:
-    from avatarstudio.studio.tasks import advance_generation
-
-    run_after = generation.next_step_at
-    pk = str(generation.pk)
-
-    def enqueue() -> None:
-        advance_generation.using(run_after=run_after).enqueue(pk)
-
-    transaction.on_commit(enqueue)
 
 
 def _backoff(attempt: int) -> float:
@@ -173,7 +186,7 @@ def handle_provider_error(generation: Generation, error: KlingError) -> str:
 
 def submit(generation: Generation) -> str:
     try:
-        client = provider.client_for_team(generation.team)
+        client = client_for_team(generation.team)
     except KlingError as error:
         return handle_provider_error(generation, error)
     with client:
@@ -261,7 +274,7 @@ def build_request(generation: Generation) -> AvatarRequest:
 
 def poll(generation: Generation) -> str:
     try:
-        client = provider.client_for_team(generation.team)
+        client = client_for_team(generation.team)
     except KlingError as error:
         return handle_provider_error(generation, error)
     with client:
@@ -301,22 +314,15 @@ def poll(generation: Generation) -> str:
     return "polled"
 
 
-USER_FIXABLE_WORDS = ("risk", "sensitive", "content", "policy", "pixel", "image", "audio", "face")
-
-
 def fail_from_provider(generation: Generation, reason: str) -> str:
-    reason = reason or "Kling could not make this video."
-    by_user = any(word in reason.lower() for word in USER_FIXABLE_WORDS)
-    if by_user:
-        message = f"Kling refused this video: {reason}. Try another photo, voice or prompt."
-    else:
-        message = f"Kling could not make this video: {reason}. Trying again may work."
+    """The task failed at Kling: never retried by itself, since a new task is charged anew."""
+    error = task_failure(reason)
     return fail(
         generation,
-        message,
+        error.message,
         code="provider_failed",
-        fixable_by=FixableBy.USER if by_user else FixableBy.NOBODY,
-        retry_helps=not by_user,
+        fixable_by=error.fixable_by,
+        retry_helps=error.fixable_by is FixableBy.NOBODY,
     )
 
 
@@ -388,8 +394,8 @@ def store_clip(generation: Generation, video: Path, poster: Path, info, size: in
         created_by=generation.created_by,
     )
     # Deterministic names: a save that crashed half way overwrites its own leftovers.
-    video_name = f"teams/{generation.team_id}/clips/{generation.pk}/video.mp4"
-    poster_name = f"teams/{generation.team_id}/clips/{generation.pk}/poster.jpg"
+    video_name = paths.clip_name(generation.team_id, generation.pk, "video.mp4")
+    poster_name = paths.clip_name(generation.team_id, generation.pk, "poster.jpg")
     for name in (video_name, poster_name):
         if default_storage.exists(name):
             default_storage.delete(name)

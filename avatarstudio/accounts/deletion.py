@@ -9,13 +9,9 @@ from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 
 from avatarstudio.accounts.models import Team
+from avatarstudio.core import paths
 
 logger = logging.getLogger(__name__)
-
-
-def team_folder(team_id: int) -> str:
-    """Every file of a team lives under this folder (clips, posters, inputs, voices)."""
-    return f"teams/{team_id}"
 
 
 def delete_team(team: Team, by: Any) -> int:
@@ -27,7 +23,7 @@ def delete_team(team: Team, by: Any) -> int:
     team_id, name = team.pk, team.name
     with transaction.atomic():
         team.delete()  # cascades to memberships, generations, clips, links, invitations, log
-    removed = remove_folder(default_storage, team_folder(team_id))
+    removed = remove_folder(default_storage, paths.team_folder(team_id))
     logger.info(
         "team %s (%s) deleted by user %s; %d files removed",
         team_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from avatarstudio.studio.usage import MonthUsage
+from avatarstudio.studio.quotas import MonthUsage
 
 WIDTH = 600
 HEIGHT = 200

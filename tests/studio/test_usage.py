@@ -11,9 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from avatarstudio.accounts.models import Membership
-from avatarstudio.studio import usage
+from avatarstudio.studio import quotas
 from avatarstudio.studio.models import Generation, Status
-from avatarstudio.studio.usage import QuotaExceeded
+from avatarstudio.studio.quotas import QuotaExceeded
 from tests.conftest import client_in
 from tests.studio.helpers import start_generation
 
@@ -38,7 +38,7 @@ def test_usage_adds_up_seconds_and_cost_per_member_for_the_month(team, owner, me
     made(team, member, 30, status=Status.FAILED)  # failures make no video and do not count
     made(team, member, 50, when=timezone.now() - timezone.timedelta(days=62))  # another month
 
-    rows = {row.membership.user.email: row for row in usage.by_member(team, usage.month_start())}
+    rows = {row.membership.user.email: row for row in quotas.by_member(team, quotas.month_start())}
     assert (rows["owner@example.com"].seconds, rows["owner@example.com"].clips) == (14, 2)
     assert rows["owner@example.com"].cost == Decimal("9.00")  # 10 × 0.5 + 4 × 1.0
     assert (rows["member@example.com"].seconds, rows["member@example.com"].cost) == (
@@ -49,18 +49,18 @@ def test_usage_adds_up_seconds_and_cost_per_member_for_the_month(team, owner, me
 
 def test_months_without_videos_show_as_empty_bars(team, owner):
     made(team, owner, 12)
-    months = usage.by_month(team, 6)
+    months = quotas.by_month(team, 6)
     assert len(months) == 6
     assert [month.seconds for month in months] == [0, 0, 0, 0, 0, 12]
-    assert months[-1].start == usage.month_start()
+    assert months[-1].start == quotas.month_start()
 
 
 def test_month_boundaries_follow_the_calendar(settings):
     settings.TIME_ZONE = "UTC"
-    start = usage.month_start(datetime(2026, 12, 31, 23, 0, tzinfo=timezone.UTC))
+    start = quotas.month_start(datetime(2026, 12, 31, 23, 0, tzinfo=timezone.UTC))
     assert start.isoformat() == "2026-12-01T00:00:00+00:00"
-    assert usage.next_month(start).isoformat() == "2027-01-01T00:00:00+00:00"
-    assert usage.previous_month(start).isoformat() == "2026-11-01T00:00:00+00:00"
+    assert quotas.next_month(start).isoformat() == "2027-01-01T00:00:00+00:00"
+    assert quotas.previous_month(start).isoformat() == "2026-11-01T00:00:00+00:00"
 
 
 def test_the_usage_page_shows_members_totals_and_a_chart(team, admin, member):
@@ -73,8 +73,8 @@ def test_the_usage_page_shows_members_totals_and_a_chart(team, admin, member):
 
 
 def test_an_earlier_month_is_chosen_from_the_url(team, admin, member):
-    made(team, member, 20, when=usage.previous_month(usage.month_start()))
-    previous = usage.previous_month(usage.month_start())
+    made(team, member, 20, when=quotas.previous_month(quotas.month_start()))
+    previous = quotas.previous_month(quotas.month_start())
     html = client_in(team, admin).get(f"/team/usage/?month={previous:%Y-%m}").content.decode()
     assert f"{previous:%B %Y}" in html
     assert "<strong>20 s</strong>" in html
@@ -163,11 +163,11 @@ def test_concurrent_submits_cannot_overrun_the_team_limit(team, owner, member):
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["made"] * 3 + ["refused"] * 5
-    assert usage.seconds_used(team, usage.month_start()) == 30
+    assert quotas.seconds_used(team, quotas.month_start()) == 30
 
 
 @pytest.mark.parametrize("month", ["9999-12", "2026-13", "soon", "0-1"])
 def test_a_month_that_is_ahead_or_malformed_shows_this_month(team, admin, month):
     response = client_in(team, admin).get(f"/team/usage/?month={month}")
     assert response.status_code == 200
-    assert f"{usage.month_start():%B %Y}" in response.content.decode()
+    assert f"{quotas.month_start():%B %Y}" in response.content.decode()

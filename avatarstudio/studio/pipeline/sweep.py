@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from avatarstudio.studio.models import Generation
-from avatarstudio.studio.steps import wake_up
+from avatarstudio.studio.pipeline.tasks import wake_up
 
 logger = logging.getLogger(__name__)
 GRACE = timedelta(seconds=15)

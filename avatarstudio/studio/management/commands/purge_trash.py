@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from avatarstudio.library.purge import purge_trash
-from avatarstudio.studio.speech import forget_unused_voices
+from avatarstudio.studio.services import forget_unused_voices
 
 
 class Command(BaseCommand):

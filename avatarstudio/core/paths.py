@@ -1,0 +1,46 @@
+"""Where a team's files live in storage: the one place the layout is spelled.
+
+Every file a team makes lives under its folder, so deleting a team removes one folder::
+
+    teams/<team>/inputs/<generation>/photo.jpg, voice.mp3    what a generation was made from
+    teams/<team>/voices/<voice>/speech.mp3, recording.m4a    the team's reusable voices
+    teams/<team>/clips/<generation>/video.mp4, poster.jpg    finished clips
+    teams/<team>/clips/demo/video.mp4, poster.jpg            the file demo clips share
+
+The functions taking a model instance are ``upload_to`` callables for its file fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEAMS = "teams"
+
+
+def team_folder(team_id: Any) -> str:
+    return f"{TEAMS}/{team_id}"
+
+
+def input_name(team_id: Any, generation_id: Any, filename: str) -> str:
+    return f"{team_folder(team_id)}/inputs/{generation_id}/{filename}"
+
+
+def voice_name(team_id: Any, voice_id: Any, filename: str) -> str:
+    return f"{team_folder(team_id)}/voices/{voice_id}/{filename}"
+
+
+def clip_name(team_id: Any, folder: Any, filename: str) -> str:
+    """A clip's file; its folder is the generation it came from (or ``demo``)."""
+    return f"{team_folder(team_id)}/clips/{folder}/{filename}"
+
+
+def generation_input_path(generation: Any, filename: str) -> str:
+    return input_name(generation.team_id, generation.pk, filename)
+
+
+def voice_path(voice: Any, filename: str) -> str:
+    return voice_name(voice.team_id, voice.pk, filename)
+
+
+def clip_path(clip: Any, filename: str) -> str:
+    return clip_name(clip.team_id, clip.generation_id or clip.pk, filename)

@@ -1,0 +1,260 @@
+"""What the studio does for people: start a video, try one again, speak a script, keep a
+recording, and forget the voices nobody used.
+
+Views call these once their form is valid. Here files are stored, rows written, the provider's
+paid text-to-speech called and the worker woken; a problem found on the way is raised as
+``InputProblem`` (naming the form field to show it on) or ``quotas.QuotaExceeded``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from avatarstudio.accounts.models import Team
+from avatarstudio.kling.limits import provider_limits
+from avatarstudio.kling.voices import TtsVoice
+from avatarstudio.media.fetch import TooLarge, UnsafeURL, fetch_bytes
+from avatarstudio.media.probe import AudioInfo
+from avatarstudio.media.validation import check_photo
+from avatarstudio.studio import quotas
+from avatarstudio.studio.models import Generation, Voice, VoiceKind, VoiceSource
+from avatarstudio.studio.pipeline import speech
+from avatarstudio.studio.pipeline.tasks import wake_up
+
+logger = logging.getLogger(__name__)
+
+UNUSED_VOICE_DAYS = 1
+
+
+class InputProblem(Exception):
+    """An input the form accepted cannot be used; ``field`` is where to say so."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# Starting a video.
+
+
+def start_from_form(team: Team, user: Any, data: dict[str, Any]) -> Generation:
+    """The create page's submit: fetch a photo given by address, make or reuse the voice, and
+    start the generation. ``data`` is ``GenerationForm.cleaned_data``."""
+    photo, extension = data.get("photo"), data.get("photo_extension", "")
+    if data.get("photo_url"):
+        photo, extension = fetch_photo(data["photo_url"])
+    return start_generation(
+        team=team,
+        user=user,
+        submission_token=data["submission_token"],
+        mode=data["mode"],
+        prompt=data["prompt"],
+        photo=photo,
+        photo_extension=extension,
+        **_voice_arguments(team, user, data),
+    )
+
+
+def fetch_photo(url: str) -> tuple[File, str]:
+    """The photo at a public web address, checked like an upload, with its file extension."""
+    limits = provider_limits()
+    try:
+        content = fetch_bytes(url, max_bytes=limits.image_max_bytes)
+    except TooLarge:
+        raise InputProblem(
+            "photo_url", "The photo at this address is larger than 10 MB. Use a smaller one."
+        ) from None
+    except UnsafeURL as error:
+        raise InputProblem(
+            "photo_url", f"We cannot fetch this address: {error}. Use a public web address."
+        ) from None
+    except Exception:
+        raise InputProblem(
+            "photo_url",
+            "We could not download a photo from this address. Check that it opens in your "
+            "browser, or download the photo and upload it instead.",
+        ) from None
+    try:
+        checked = check_photo(io.BytesIO(content), len(content), limits)
+    except ValidationError as error:
+        raise InputProblem("photo_url", " ".join(error.messages)) from None
+    return ContentFile(content), checked.extension
+
+
+def _voice_arguments(team: Team, user: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """How the chosen voice reaches ``start_generation``: the upload or audio ID as given, a
+    new recording kept as a team voice, a script spoken (once) or a recent voice reused."""
+    source = data["voice_source"]
+    if source == VoiceSource.RECORD:
+        voice = keep_recording(team, user, data["recording_m4a"], data["audio_info"])
+    elif source == VoiceSource.SCRIPT:
+        voice = data.get("preview")
+        if voice is None:
+            try:
+                voice = speak(team, user, data["script"], data["speaker"], data["speed"])
+            except speech.VoiceProblem as problem:
+                raise InputProblem("script", str(problem)) from None
+    elif source == VoiceSource.RECENT:
+        voice = data["recent_voice"]
+    else:
+        upload = data.get("audio") or None
+        return {
+            "audio": upload,
+            "audio_extension": data["audio_info"].format if upload else "",
+            "audio_seconds": data["audio_info"].duration if upload else None,
+            "audio_id": data.get("audio_id", ""),
+        }
+    if voice.kind == VoiceKind.RECORDING:
+        return {
+            "audio": voice.audio.open("rb"),
+            "audio_extension": "m4a",
+            "audio_seconds": voice.duration,
+            "voice": voice,
+        }
+    return {"audio_id": voice.audio_id, "audio_seconds": voice.duration, "voice": voice}
+
+
+def start_generation(
+    *,
+    team: Team,
+    user: Any,
+    submission_token: uuid.UUID,
+    mode: str,
+    prompt: str,
+    photo: File,
+    photo_extension: str,
+    audio: File | None = None,
+    audio_extension: str = "",
+    audio_seconds: float | None = None,
+    audio_id: str = "",
+    voice: Voice | None = None,
+) -> Generation:
+    """Store the inputs, create the queued row and wake the worker once it is committed.
+
+    The same submission token (a double click, a resubmitted form) gives back the generation
+    it already made. Raises ``quotas.QuotaExceeded`` when a monthly limit would be overrun.
+    """
+    existing = Generation.objects.filter(team=team, submission_token=submission_token).first()
+    if existing is not None:
+        return existing
+    generation = Generation(
+        team=team,
+        created_by=user,
+        submission_token=submission_token,
+        mode=mode,
+        prompt=prompt,
+        audio_id=audio_id,
+        audio_seconds=audio_seconds,
+        voice=voice,
+    )
+    generation.photo.save(f"photo.{photo_extension}", photo, save=False)
+    if audio is not None:
+        generation.audio.save(f"voice.{audio_extension}", audio, save=False)
+    try:
+        with transaction.atomic():
+            # The team row's lock makes concurrent submits take turns at the quota check
+            # (PostgreSQL; SQLite's write transactions already run one at a time here).
+            locked = Team.objects.select_for_update().get(pk=team.pk)
+            quotas.ensure_room(locked, user, audio_seconds or 0)
+            generation.save(force_insert=True)
+            if voice is not None:
+                Voice.objects.filter(pk=voice.pk).update(last_used_at=timezone.now())
+    except IntegrityError:
+        generation.delete_input_files()
+        return Generation.objects.get(team=team, submission_token=submission_token)
+    except quotas.QuotaExceeded:
+        generation.delete_input_files()
+        raise
+    wake_up(generation)
+    return generation
+
+
+def try_again(generation: Generation, user: Any) -> Generation:
+    """A new generation with copies of the same inputs."""
+    copy = start_generation(
+        team=generation.team,
+        user=user,
+        submission_token=uuid.uuid4(),
+        mode=generation.mode,
+        prompt=generation.prompt,
+        photo=default_storage.open(generation.photo.name),
+        photo_extension=generation.photo.name.rsplit(".", 1)[-1],
+        audio=default_storage.open(generation.audio.name) if generation.audio else None,
+        audio_extension=generation.audio.name.rsplit(".", 1)[-1] if generation.audio else "",
+        audio_seconds=generation.audio_seconds,
+        audio_id=generation.audio_id,
+        voice=generation.voice,
+    )
+    Generation.objects.filter(pk=copy.pk).update(retry_of=generation)
+    return copy
+
+
+# Voices.
+
+
+def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> Voice:
+    """Make speech of ``text`` with Kling's TTS, store it, and keep it as a team voice.
+
+    Raises ``speech.VoiceProblem`` with what to change.
+    """
+    limit = settings.TTS_PER_MEMBER_PER_HOUR
+    if Voice.objects.spoken_for(user, timezone.now() - timedelta(hours=1)).count() >= limit:
+        raise speech.VoiceProblem(
+            f"You have made {limit} speeches in the last hour, the most we allow. Try again a "
+            "little later, or upload or record a voice instead."
+        )
+    voice = Voice(
+        team=team,
+        created_by=user,
+        kind=VoiceKind.SCRIPT,
+        text=text,
+        tts_voice_id=speaker.voice_id,
+        language=speaker.language,
+        speed=speed,
+    )
+    made = speech.text_to_speech(team, voice.speech_request())
+    speech.check_speech_length(made.duration)
+    voice.duration = made.duration
+    voice.audio_id, voice.audio_id_made_at = made.audio_id, timezone.now()
+    with tempfile.TemporaryFile() as download:
+        speech.download_speech(made, download)
+        download.seek(0)
+        voice.audio.save("speech.mp3", File(download), save=False)
+    voice.save()
+    return voice
+
+
+def keep_recording(team: Team, user: Any, converted: bytes, info: AudioInfo) -> Voice:
+    """Keep a browser recording (already converted and checked by the form) as a team voice."""
+    voice = Voice(
+        team=team, created_by=user, kind=VoiceKind.RECORDING, duration=round(info.duration, 2)
+    )
+    voice.audio.save("recording.m4a", ContentFile(converted), save=False)
+    voice.save()
+    return voice
+
+
+def forget_unused_voices(now: datetime | None = None) -> int:
+    """Delete, with their audio, voices that were previewed or recorded but never made into a
+    video within a day: the team's recent voices are the ones it used."""
+    cutoff = (now or timezone.now()) - timedelta(days=UNUSED_VOICE_DAYS)
+    unused = list(Voice.objects.never_used_before(cutoff))
+    for voice in unused:
+        voice.audio.delete(save=False)
+        voice.delete()
+    if unused:
+        logger.info("forgot %d unused voices", len(unused))
+    return len(unused)

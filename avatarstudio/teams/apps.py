@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class TeamsConfig(AppConfig):
-    name = "avatarstudio.teams"
-    label = "teams"
-    verbose_name = "Team pages"
