@@ -36,9 +36,10 @@ TEST_PROCESSES ?= auto
 test: install-test  ## every test, one process a core; browser tests need Chromium (see README)
 	$(PY) -m pytest --numprocesses $(TEST_PROCESSES) $(PYTEST_ARGS)
 
-lint: install-test
+lint: install-test  ## ruff, and the import layers of pyproject.toml's [tool.importlinter]
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install-test
 	$(VENV)/bin/ruff check --fix .
