@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "allauth",
     "allauth.account",
     "django_htmx",
@@ -78,6 +79,9 @@ if not DEBUG:  # gunicorn serves the collected static files itself, compressed a
 
 ROOT_URLCONF = "avatarstudio.urls"
 WSGI_APPLICATION = "avatarstudio.wsgi.application"
+
+# Forms render through our templates: {{ field.as_field_group }} uses templates/forms/field.html.
+FORM_RENDERER = "avatarstudio.core.forms.FormRenderer"
 
 TEMPLATES = [
     {

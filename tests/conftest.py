@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
-from avatarstudio.accounts.models import Membership, Role, Team
+from avatarstudio.accounts.models import Role, Team
 from avatarstudio.simulator.server import SimulatorServer
+from tests.helpers import CHROMIUM_HINT, chromium_path, join, make_user
 from tests.provider import client_for as simulator_client
 from tests.provider import make_simulator
-
-CHROMIUM_HINT = (
-    "Chromium was not found, so the browser tests were SKIPPED. Install Debian's package "
-    "(`apt-get install chromium`) or point the CHROMIUM variable at a Chromium binary."
-)
-
-
-def chromium_path() -> str | None:
-    candidate = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
-    return candidate if Path(candidate).exists() or shutil.which(candidate) else None
 
 
 def browser_required() -> bool:
@@ -81,10 +69,6 @@ def _laptop_settings(settings, tmp_path: Path) -> None:
     }
 
 
-def make_user(email: str, password: str = "a-long-password-1"):
-    return get_user_model().objects.create_user(username=email, email=email, password=password)
-
-
 @pytest.fixture
 def owner(db):
     return make_user("owner@example.com")
@@ -94,13 +78,6 @@ def owner(db):
 def team(owner) -> Team:
     """A shared team: its owner, and the admin, member and viewer fixtures when asked for."""
     return Team.objects.create_with_owner("Acme Studio", owner)
-
-
-def join(team: Team, role: Role):
-    """A new user, <role>@example.com, in ``team`` with ``role``."""
-    user = make_user(f"{role}@example.com")
-    Membership.objects.create(team=team, user=user, role=role)
-    return user
 
 
 @pytest.fixture
@@ -121,19 +98,6 @@ def viewer(team):
 @pytest.fixture
 def outsider(db):
     return make_user("outsider@example.com")
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def client_in(team: Team, user) -> Client:
-    """A signed-in client with ``team`` chosen in the header switcher."""
-    client = client_for(user)
-    client.post("/teams/switch/", {"team": team.pk})
-    return client
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from avatarstudio.accounts.models import Invitation, Membership, Role, Team
 from avatarstudio.library.models import ShareLink
 from avatarstudio.studio.models import Voice, VoiceKind
 from avatarstudio.studio.pipeline import inputs
-from tests.conftest import client_for, client_in, join, make_user
+from tests.helpers import client_for, client_in, join, make_user
 from tests.library.helpers import make_clip
 from tests.studio.helpers import start_generation
 

@@ -17,7 +17,6 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
 from avatarstudio.accounts import encryption
 
@@ -112,10 +111,6 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def slug(self) -> str:
-        return slugify(self.name) or "team"
 
     @property
     def has_api_key(self) -> bool:

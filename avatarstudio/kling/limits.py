@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from django.conf import settings
+
 MB = 1024 * 1024
 
 
@@ -40,6 +42,4 @@ class ProviderLimits:
 
 
 def provider_limits() -> ProviderLimits:
-    from django.conf import settings
-
     return ProviderLimits.from_table(getattr(settings, "KLING_LIMITS", None))

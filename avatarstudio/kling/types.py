@@ -38,10 +38,6 @@ def from_millis(value: Any) -> datetime | None:
     return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
 
 
-def to_millis(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
 @dataclass(frozen=True)
 class AvatarRequest:
     """One create call. ``image`` and ``sound_file`` are URLs or raw Base64 (no ``data:``)."""

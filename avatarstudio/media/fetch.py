@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+from django.conf import settings
 
 CHUNK_BYTES = 64 * 1024
 
@@ -123,8 +124,6 @@ def fetch_bytes(url: str, *, max_bytes: int, timeout: float = 15.0, **kwargs: An
 
 def provider_hosts() -> set[str]:
     """Hosts the provider's own answers may point at even when they are not public."""
-    from django.conf import settings
-
     host = urlsplit(settings.COMETAPI_BASE_URL).hostname
     return {host} if host else set()
 

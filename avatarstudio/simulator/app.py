@@ -517,10 +517,6 @@ class Simulator:
             task.update(outcome)
             self._save(task)
 
-    def wait_for_renders(self) -> None:
-        """Block until every queued render has finished (tests)."""
-        self._renders.submit(lambda: None).result()
-
     def _announce(self, task: dict) -> None:
         if not task["callback_url"]:
             return

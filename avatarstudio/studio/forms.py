@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from avatarstudio.accounts.models import Team
@@ -39,6 +40,7 @@ class ScriptFields(forms.Form):
         required=False,
         initial=DEFAULT_VOICE,
         error_messages={"invalid_choice": "Choose a voice from the list."},
+        widget=forms.Select(attrs={"aria-describedby": "error-tts_voice"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -49,7 +51,15 @@ class ScriptFields(forms.Form):
             label="What the avatar says",
             required=False,
             max_length=most,
-            widget=forms.Textarea(attrs={"rows": 5, "maxlength": most}),
+            widget=forms.Textarea(
+                attrs={
+                    "rows": 5,
+                    "maxlength": most,
+                    "data-script": "",
+                    "placeholder": "Hello! Thanks for watching. Here is what is new this week…",
+                    "aria-describedby": "script-count error-script",
+                }
+            ),
             error_messages={
                 "max_length": "The script is %(show_value)d characters; Kling's text-to-speech "
                 "takes at most %(limit_value)d. Shorten it."
@@ -64,10 +74,11 @@ class ScriptFields(forms.Form):
             max_value=fastest,
             initial=1.0,
             error_messages={"min_value": out_of_range, "max_value": out_of_range},
+            widget=forms.NumberInput(attrs={"type": "range", "step": "0.1", "data-speed": ""}),
         )
         self.order_fields(["script", "tts_voice", "speed"])
         self.fields["tts_voice"].choices = [
-            (language, [(voice.key, voice.label) for voice in group])
+            (language, [(voice.key, f"{voice.name} · {voice.style}") for voice in group])
             for language, group in tts_voices.by_language().items()
         ]
 
@@ -110,19 +121,54 @@ class GenerationForm(ScriptFields):
     photo = forms.FileField(
         label="Face photo",
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+        widget=forms.FileInput(
+            attrs={"accept": "image/jpeg,image/png", "aria-describedby": "photo-help error-photo"}
+        ),
     )
-    photo_url = forms.URLField(label="Photo URL", required=False, max_length=2000)
+    photo_url = forms.URLField(
+        label="Photo URL",
+        required=False,
+        max_length=2000,
+        widget=forms.URLInput(
+            attrs={
+                "placeholder": "https://example.com/portrait.jpg",
+                "aria-describedby": "error-photo_url",
+            }
+        ),
+    )
     audio = forms.FileField(
         label="Audio file",
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": AUDIO_TYPES}),
+        widget=forms.FileInput(
+            attrs={"accept": AUDIO_TYPES, "aria-describedby": "audio-help error-audio"}
+        ),
     )
-    audio_id = forms.CharField(label="Kling audio ID", required=False, max_length=128)
+    audio_id = forms.CharField(
+        label="Kling audio ID",
+        required=False,
+        max_length=128,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "aria-describedby": "error-audio_id",
+            }
+        ),
+    )
     voice_source = forms.ChoiceField(
         label="Voice", choices=VoiceSource.choices, required=False, widget=forms.RadioSelect
     )
-    recording = forms.FileField(label="Recording", required=False)
+    recording = forms.FileField(
+        label="Recording file",
+        required=False,
+        widget=forms.FileInput(
+            attrs={
+                "accept": "audio/*",
+                "aria-describedby": "error-recording",
+                "data-recording-input": "",
+            }
+        ),
+    )
     script_voice = forms.UUIDField(required=False, widget=forms.HiddenInput)
     recent_voice = forms.ModelChoiceField(
         label="Recent voice",
@@ -133,7 +179,11 @@ class GenerationForm(ScriptFields):
         },
     )
     prompt = forms.CharField(
-        label="Prompt", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Prompt",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 4, "aria-describedby": "prompt-count error-prompt", "data-prompt": ""}
+        ),
     )
     mode = forms.ChoiceField(
         label="Mode", choices=Mode.choices, initial=Mode.STD, widget=forms.RadioSelect
@@ -144,6 +194,7 @@ class GenerationForm(ScriptFields):
         super().__init__(*args, **kwargs)
         self.team = team
         self.fields["prompt"].widget.attrs["maxlength"] = self.limits.prompt_max_chars
+        self.fields["prompt"].widget.attrs["placeholder"] = settings.KLING_DEFAULT_PROMPT
         self.fields["recent_voice"].queryset = Voice.objects.for_team(team)
 
     def clean_photo(self) -> Any:
@@ -262,10 +313,7 @@ class GenerationForm(ScriptFields):
         return {
             "voice_sources": sources,
             "voice_source": self["voice_source"].value() or VoiceSource.UPLOAD,
-            "tts_voice_groups": tts_voices.by_language(),
-            "chosen_tts_voice": self["tts_voice"].value() or DEFAULT_VOICE,
             "chosen_speed": speed,
-            "tts_max_chars": self.limits.tts_text_max_chars,
             "recent_voices": recent,
             "voice": voice if voice and voice.kind == VoiceKind.SCRIPT else None,
         }

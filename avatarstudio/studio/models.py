@@ -88,13 +88,23 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             Q(lease_until__isnull=True) | Q(lease_until__lt=now),
         )
 
-    def claim(self, pk: uuid.UUID | str, now: datetime, lease: timedelta) -> Generation | None:
-        """Take the row for one step, or None when its step is not due or another worker has it."""
-        claimed = (
-            self.active()
-            .filter(pk=pk, next_step_at__lte=now)
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-            .update(lease_until=now + lease)
+    def claim(
+        self,
+        pk: uuid.UUID | str,
+        now: datetime,
+        lease: timedelta,
+        due_at: datetime | None = None,
+    ) -> Generation | None:
+        """Take the row for one step, or None when its step is not due or another worker has it.
+
+        ``due_at`` is the step a wake-up was sent for: once that step has run, the row is due
+        at another time, and any other wake-up sent for the same step finds nothing to do.
+        """
+        due = self.active().filter(pk=pk, next_step_at__lte=now)
+        if due_at is not None:
+            due = due.filter(next_step_at=due_at)
+        claimed = due.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)).update(
+            lease_until=now + lease
         )
         return self.select_related("team").get(pk=pk) if claimed else None
 

@@ -76,7 +76,6 @@ def create(request: HttpRequest) -> HttpResponse:
         "form": form,
         "modes": price_table(request.team),
         "limits": form.limits,
-        "default_prompt": settings.KLING_DEFAULT_PROMPT,
         "allowance": quotas.allowance(request.team, request.membership),
         **form.voice_context(),
     }

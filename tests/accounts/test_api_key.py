@@ -11,7 +11,7 @@ from django.db import connection
 
 from avatarstudio.accounts.models import AuditAction, AuditEvent, Team
 from avatarstudio.studio.models import Status
-from tests.conftest import client_in
+from tests.helpers import client_in
 from tests.studio.helpers import drive, start_generation
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from avatarstudio.accounts.models import AuditAction, AuditEvent, Invitation, Membership, Role
-from tests.conftest import client_in, make_user
+from tests.helpers import client_in, make_user
 from tests.library.helpers import make_clip
 
 pytestmark = pytest.mark.django_db

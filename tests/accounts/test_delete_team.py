@@ -8,7 +8,7 @@ from avatarstudio.accounts.models import Membership, Team
 from avatarstudio.library.models import Clip
 from avatarstudio.studio.models import Generation
 from avatarstudio.studio.pipeline import steps
-from tests.conftest import client_in
+from tests.helpers import client_in
 from tests.library.helpers import make_clip
 from tests.studio.helpers import start_generation
 

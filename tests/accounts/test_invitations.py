@@ -16,7 +16,7 @@ from avatarstudio.accounts.models import (
     NotAllowed,
     Role,
 )
-from tests.conftest import client_for, client_in, make_user
+from tests.helpers import client_for, client_in, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from avatarstudio.accounts.models import (
     Role,
     Team,
 )
-from tests.conftest import client_for, client_in
+from tests.helpers import client_for, client_in
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from avatarstudio.accounts.models import Team
-from tests.conftest import client_for
+from tests.helpers import client_for
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from avatarstudio.accounts.models import Membership, Role, Team
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 
 @pytest.mark.django_db

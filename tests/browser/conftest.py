@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import CHROMIUM_HINT, chromium_path
+from tests.helpers import CHROMIUM_HINT, chromium_path
 from tests.waiting import STALL_SECONDS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -7,7 +7,7 @@ from playwright.sync_api import Page
 
 from avatarstudio.accounts.models import Membership, Role
 from tests.browser.test_generate_flow import sign_in
-from tests.conftest import make_user
+from tests.helpers import make_user
 from tests.library.helpers import make_clip
 
 PHONE = {"width": 390, "height": 844}

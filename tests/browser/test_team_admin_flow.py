@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from avatarstudio.accounts.models import Membership, Role, Team
 from tests.browser.test_generate_flow import sign_in
-from tests.conftest import make_user
+from tests.helpers import make_user
 from tests.library.helpers import make_clip
 
 TEAM_KEY = "sk-live-team-key-0000-9XQZ"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from avatarstudio.accounts.models import Membership, Role
 from avatarstudio.library.models import Clip, Favourite
-from tests.conftest import client_for, make_user
+from tests.helpers import client_for, make_user
 from tests.library.helpers import make_clip
 from tests.studio.helpers import drive, start_generation
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import client_for
+from tests.helpers import client_for
 from tests.studio.helpers import drive, start_generation
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 
 from avatarstudio.library.gallery import paginate
 from avatarstudio.library.models import Clip, Favourite
-from tests.conftest import client_for
+from tests.helpers import client_for
 from tests.library.helpers import days_ago, make_clip
 
 pytestmark = pytest.mark.django_db

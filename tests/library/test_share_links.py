@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from avatarstudio.library.models import ShareLink
-from tests.conftest import client_for
+from tests.helpers import client_for
 from tests.library.helpers import make_clip
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from avatarstudio.library.models import Clip
 from avatarstudio.library.purge import purge_trash
 from avatarstudio.studio.models import Generation, Status
 from avatarstudio.studio.pipeline import inputs
-from tests.conftest import client_in
+from tests.helpers import client_in
 from tests.media_factory import photo_bytes, voice_bytes
 from tests.storage.conftest import BUCKET, keys
 from tests.studio.helpers import drive, start_generation
@@ -109,7 +109,7 @@ def test_members_get_the_clip_through_a_short_lived_signed_url(team, owner, prov
 def test_outsiders_get_no_signed_url(team, owner, outsider, provider, s3_storage):
     generation = start_generation(team, owner)
     drive(generation)
-    from tests.conftest import client_for
+    from tests.helpers import client_for
 
     response = client_for(outsider).get(f"/library/{generation.clip.pk}/video.mp4")
     assert response.status_code == 404

@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from avatarstudio.studio import services
 from avatarstudio.studio.models import Generation, Status
-from tests.conftest import client_for
+from tests.helpers import client_for
 from tests.media_factory import photo_bytes, voice_bytes
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_a_valid_submit_stores_the_inputs_under_the_team_and_queues_the_job(
     assert generation.audio.name == f"teams/{team.pk}/inputs/{generation.pk}/voice.mp3"
     assert generation.photo.open("rb").read() == photo_bytes(600, 800)
     assert generation.audio_seconds == pytest.approx(2.5, abs=0.1)
-    assert DBTaskResult.objects.get().args_kwargs["args"] == [str(generation.pk)]
+    assert DBTaskResult.objects.get().args_kwargs["args"][0] == str(generation.pk)
 
 
 def test_an_htmx_submit_answers_with_a_client_redirect(team, member):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from avatarstudio.studio.models import Generation, Status
-from tests.conftest import client_for
+from tests.helpers import client_for
 from tests.studio.helpers import drive, start_generation
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import client_for
+from tests.helpers import client_for
 
 
 @pytest.mark.django_db

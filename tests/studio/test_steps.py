@@ -92,6 +92,18 @@ def test_a_step_held_by_another_worker_is_not_run_twice(generation, provider):
     assert provider.stats["create_calls"] == 0
 
 
+def test_a_late_wake_up_for_a_step_already_run_does_nothing(generation, provider):
+    pk = str(generation.pk)
+    first_due = generation.next_step_at
+    assert steps.advance(pk, due_at=first_due) == "submitted"
+    generation.refresh_from_db()
+    make_due(generation)  # the poll is due now; a second wake-up for the submit arrives late
+    assert steps.advance(pk, due_at=first_due) == "not due"
+    assert provider.stats["create_calls"] == 1
+    generation.refresh_from_db()
+    assert steps.advance(pk, due_at=generation.next_step_at) in ("polled", "ready")
+
+
 def test_running_each_step_twice_makes_one_task_and_one_clip(generation, provider):
     pk = str(generation.pk)
     step(generation)
@@ -147,7 +159,7 @@ def test_a_worker_killed_in_any_step_is_recovered_by_the_sweep(
     DBTaskResult.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep_generations() == 1
-    assert DBTaskResult.objects.filter(args_kwargs__args=[str(generation.pk)]).count() == 1
+    assert DBTaskResult.objects.filter(args_kwargs__args__0=str(generation.pk)).count() == 1
     drive(generation)
     assert generation.status == Status.READY
     assert Clip.objects.filter(generation=generation).count() == 1
@@ -257,5 +269,5 @@ def test_the_first_wake_up_is_enqueued_once_the_row_is_committed(
         generation = start_generation(team, owner)
     assert len(callbacks) == 1
     task = DBTaskResult.objects.get()
-    assert task.args_kwargs["args"] == [str(generation.pk)]
+    assert task.args_kwargs["args"] == [str(generation.pk), generation.next_step_at.isoformat()]
     assert task.task_path == "avatarstudio.studio.pipeline.tasks.advance_generation"

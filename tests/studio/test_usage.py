@@ -14,7 +14,7 @@ from avatarstudio.accounts.models import Membership
 from avatarstudio.studio import quotas
 from avatarstudio.studio.models import Generation, Status
 from avatarstudio.studio.quotas import QuotaExceeded
-from tests.conftest import client_in
+from tests.helpers import client_in
 from tests.studio.helpers import start_generation
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.utils import timezone
 from avatarstudio.media.probe import probe_audio
 from avatarstudio.studio.models import Generation, Status, Voice, VoiceKind
 from avatarstudio.studio.services import forget_unused_voices
-from tests.conftest import client_in
+from tests.helpers import client_in
 from tests.media_factory import photo_bytes, recording_bytes
 from tests.provider import FakeClock
 from tests.studio.helpers import drive, step

@@ -44,7 +44,7 @@ def test_a_callback_wakes_the_job_now(client, waiting, django_capture_on_commit_
     waiting.refresh_from_db()
     assert waiting.next_step_at <= timezone.now()
     assert waiting.status == Status.PROCESSING  # the body is not trusted
-    assert DBTaskResult.objects.get().args_kwargs["args"] == [str(waiting.pk)]
+    assert DBTaskResult.objects.get().args_kwargs["args"][0] == str(waiting.pk)
 
 
 def test_an_unknown_token_is_404(client, waiting):

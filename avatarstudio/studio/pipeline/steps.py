@@ -64,17 +64,22 @@ class StepCrashed(Exception):
         self.next_step_at = next_step_at
 
 
-def advance(generation_id: str) -> str:
+def advance(generation_id: str, due_at: datetime | None = None) -> str:
     """Run the step that is due for this generation; return what happened, for logs and tests."""
-    outcome, _ = run_due_step(generation_id)
+    outcome, _ = run_due_step(generation_id, due_at)
     return outcome
 
 
-def run_due_step(generation_id: str) -> tuple[str, datetime | None]:
-    """Run the due step; return what happened and when the row wants waking next (or None)."""
+def run_due_step(generation_id: str, due_at: datetime | None = None) -> tuple[str, datetime | None]:
+    """Run the due step; return what happened and when the row wants waking next (or None).
+
+    With ``due_at`` (what a wake-up carries), only the step due at that moment runs: a second
+    wake-up for a step already done (a sweep's, a webhook's) ends here, so wake-ups never
+    multiply into parallel chains, however far behind the queue is.
+    """
     now = timezone.now()
     lease = SAVE_LEASE if _status_of(generation_id) == Status.SAVING else SHORT_LEASE
-    generation = Generation.objects.claim(generation_id, now, lease)
+    generation = Generation.objects.claim(generation_id, now, lease, due_at)
     if generation is None:
         return NOT_DUE, None
     step = STEPS[Status(generation.status)]
