@@ -16,11 +16,9 @@ from typing import Any
 from django import forms
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
+from avatarstudio.core.choices import Mode
 from avatarstudio.library.models import Clip
 
 PAGE_SIZE = 24
@@ -42,67 +40,30 @@ SORTS = {
 }
 
 
-class PlainSelect(forms.Select):
-    """A <select> written with format_html: Django's template-built one costs ~0.1 ms an option,
-    and the gallery renders its filters on every page."""
-
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
-        chosen = {str(item) for item in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, mark_safe(" selected") if str(key) in chosen else "", label)
-                for key, label in self.choices
-            ),
-        )
-        attributes = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
-        return format_html("<select{}>{}</select>", attributes, options)
-
-
-class PlainInput(forms.widgets.Input):
-    """An <input> written with format_html, for the same reason as PlainSelect."""
-
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
-        extra = {"type": self.input_type, "name": name}
-        if value not in (None, ""):
-            extra["value"] = self.format_value(value)
-        return format_html(
-            "<input{}>", flatatt(self.build_attrs(self.attrs, {**extra, **(attrs or {})}))
-        )
-
-
-class PlainDate(PlainInput, forms.DateInput):
+class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class PlainCheckbox(forms.CheckboxInput):
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
-        extra = {"type": "checkbox", "name": name, "checked": bool(self.check_test(value))}
-        return format_html(
-            "<input{}>", flatatt(self.build_attrs(self.attrs, {**extra, **(attrs or {})}))
-        )
-
-
 class GalleryFilters(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    creator = forms.TypedChoiceField(
-        label="Made by", required=False, coerce=int, empty_value=None, widget=PlainSelect
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title or prompt"}),
     )
+    creator = forms.TypedChoiceField(label="Made by", required=False, coerce=int, empty_value=None)
     mode = forms.ChoiceField(
         label="Mode",
         required=False,
-        choices=[("", "Any mode"), ("std", "Standard"), ("pro", "Pro")],
-        widget=PlainSelect,
+        choices=[("", "Any mode"), *Mode.choices],
     )
-    favourites = forms.BooleanField(label="Favourites only", required=False, widget=PlainCheckbox)
-    since = forms.DateField(label="From", required=False, widget=PlainDate)
-    until = forms.DateField(label="To", required=False, widget=PlainDate)
+    favourites = forms.BooleanField(label="Favourites only", required=False)
+    since = forms.DateField(label="From", required=False, widget=DateInput)
+    until = forms.DateField(label="To", required=False, widget=DateInput)
     sort = forms.ChoiceField(
         label="Sort",
         required=False,
         choices=[(k, v.label) for k, v in SORTS.items()],
-        widget=PlainSelect,
     )
 
     def __init__(self, *args: Any, creators: list[tuple[int, str]], **kwargs: Any) -> None:
