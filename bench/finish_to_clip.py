@@ -78,7 +78,7 @@ def run_job(user, team, sim: Simulator, processing: float) -> tuple[float, float
             break
         time.sleep(0.05)
     assert generation.status == Status.READY, generation.failure_message
-    task = sim._tasks[generation.provider_task_id]
+    task = sim.store.tasks[generation.provider_task_id]
     finished = datetime.fromtimestamp(task["updated"] / 1000, tz=UTC)
     span = (generation.clip.created - finished).total_seconds()
     return span, downloads[generation.result_url]

@@ -1,4 +1,7 @@
-"""A local stand-in for Kling's Avatar API, speaking the same HTTP as CometAPI.
+"""A local stand-in for Kling's Avatar API, speaking the same HTTP as CometAPI: the routing,
+the endpoints and a task's clock. Its parts: ``http`` (envelopes, errors, bodies), ``store``
+(tasks and voices on disk), ``inputs`` (Kling's rules on what a create sends), ``faults``
+(what it can be told to get wrong), ``callbacks``, ``render`` and ``speech``.
 
 It is a plain WSGI app: ``manage.py kling_simulator`` serves it on a port, and tests mount it
 in-process through ``httpx.WSGITransport``. Tasks, inputs, voices and clips are kept in one
@@ -9,17 +12,12 @@ task's ``callback_url``, signed the Standard Webhooks way when a secret is set.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
 import re
-import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,31 +25,31 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+from django.conf import settings
 
 from avatarstudio.kling import voices as tts_voices
-from avatarstudio.kling import webhooks
-from avatarstudio.kling.limits import ProviderLimits
-from avatarstudio.media.probe import MediaError, probe_audio, probe_image
-from avatarstudio.simulator.faults import SERVER_ERRORS, Fault, FaultBook
+from avatarstudio.kling.limits import ProviderLimits, provider_limits
+from avatarstudio.simulator.callbacks import Callbacks
+from avatarstudio.simulator.faults import Fault, FaultBook, respond_to
+from avatarstudio.simulator.http import (
+    Reject,
+    Response,
+    envelope,
+    error_response,
+    json_response,
+    read_json,
+    stream_file,
+)
+from avatarstudio.simulator.inputs import VOICE_ID, Inputs
 from avatarstudio.simulator.render import render_clip
 from avatarstudio.simulator.speech import synthesise
+from avatarstudio.simulator.store import TaskStore, remove_tree
 
 logger = logging.getLogger(__name__)
 
 AVATAR = "/v1/videos/avatar/image2video"
 TTS = "/v1/audio/tts"
-MAX_BODY_BYTES = 32 * 1024 * 1024
 UNITS_PER_SECOND = {"std": 0.4, "pro": 0.8}
-VOICE_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-DAY_MS = 24 * 3600 * 1000
-
-
-class Reject(Exception):
-    """An error answer in Kling's envelope."""
-
-    def __init__(self, status: int, code: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 @dataclass
@@ -72,10 +70,6 @@ class SimulatorConfig:
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> SimulatorConfig:
-        from django.conf import settings
-
-        from avatarstudio.kling.limits import provider_limits
-
         values: dict[str, Any] = {
             "data_dir": Path(settings.SIMULATOR_DIR),
             "public_url": f"http://127.0.0.1:{settings.SIMULATOR_PORT}",
@@ -90,49 +84,6 @@ class SimulatorConfig:
         return cls(**(values | overrides))
 
 
-@dataclass
-class Response:
-    status: int
-    body: Iterable[bytes]
-    headers: list[tuple[str, str]] = field(default_factory=list)
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        reason = STATUS_TEXT.get(self.status, "Status")
-        start_response(f"{self.status} {reason}", self.headers)
-        return self.body
-
-
-STATUS_TEXT = {
-    200: "OK",
-    301: "Moved Permanently",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    410: "Gone",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
-
-
-def json_response(status: int, payload: Any) -> Response:
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    return Response(
-        status,
-        [body],
-        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-    )
-
-
-def envelope(data: Any, message: str = "SUCCEED") -> Response:
-    return json_response(
-        200, {"code": 0, "message": message, "request_id": uuid.uuid4().hex, "data": data}
-    )
-
-
 class Simulator:
     """The WSGI app. ``faults`` takes injected faults; ``stats`` counts what was received."""
 
@@ -140,16 +91,11 @@ class Simulator:
         self.config = config
         self.faults = FaultBook()
         self.stats: Counter[str] = Counter()
-        self._lock = threading.RLock()
+        self.store = TaskStore(config.data_dir)
+        self.inputs = Inputs(config, self.store)
+        self.callbacks = Callbacks(config, self.stats)
         self._renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sim-render")
-        self._callbacks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sim-callback")
-        for folder in ("tasks", "inputs", "files", "voices"):
-            (config.data_dir / folder).mkdir(parents=True, exist_ok=True)
-        self._tasks: dict[str, dict] = {}
-        for path in sorted((config.data_dir / "tasks").glob("*.json")):
-            task = json.loads(path.read_text())
-            self._tasks[task["task_id"]] = task
-        for task in self._tasks.values():
+        for task in self.store:
             if task["render"] == "pending":  # the simulator stopped while rendering
                 self._start_render(task)
 
@@ -159,11 +105,15 @@ class Simulator:
         try:
             response = self.dispatch(environ)
         except Reject as reject:
-            response = self._reject(reject)
+            response = self._refuse(reject)
         except Exception:
             logger.exception("simulator error")
-            response = self._reject(Reject(500, 5000, "Internal server error"))
+            response = self._refuse(Reject(500, 5000, "Internal server error"))
         return response(environ, start_response)
+
+    def _refuse(self, reject: Reject) -> Response:
+        self.stats[f"rejected_{reject.code}"] += 1
+        return error_response(reject)
 
     def dispatch(self, environ: dict) -> Response:
         method = environ["REQUEST_METHOD"]
@@ -194,7 +144,7 @@ class Simulator:
             endpoint = "query"
         self.stats[f"{endpoint}_calls"] += 1
         if (fault := self.faults.take(endpoint)) is not None:
-            answer = self._commit(fault)
+            answer = respond_to(fault)
             if answer is not None:
                 return answer
         if endpoint == "tts":
@@ -206,7 +156,7 @@ class Simulator:
         if endpoint == "list":
             return self._list(query)
         task_key = query.get("external_task_id") or path.removeprefix(AVATAR + "/")
-        return envelope(self._task_data(self._advance(self._find(task_key))))
+        return envelope(self._task_data(self._advance(self.store.find(task_key))))
 
     # Control: faults and statistics, for tests and demos.
 
@@ -225,47 +175,6 @@ class Simulator:
         if path == "/_simulator/stats":
             return json_response(200, dict(self.stats))
         return json_response(404, {"error": "unknown control path"})
-
-    # Faults.
-
-    def _commit(self, fault: Fault) -> Response | None:
-        kind = fault.kind
-        if kind == "hang":
-            time.sleep(fault.seconds or 30)
-            return None
-        if kind == "rate_limit":
-            raise Reject(429, 1302, "Too many requests, please slow down")
-        if kind == "concurrency":
-            raise Reject(429, 1303, "Parallel tasks over resource pack limit")
-        if kind == "auth":
-            raise Reject(401, 1004, "Authorization expired")
-        if kind == "account":
-            raise Reject(429, 1102, "Resource pack exhausted")
-        if kind == "server_error":
-            code = fault.code if fault.code in SERVER_ERRORS else 5000
-            raise Reject(SERVER_ERRORS[code], code, "Server internal error")
-        if kind == "garbage":
-            return Response(200, [b"\x00\x17not json{{"], [("Content-Type", "text/plain")])
-        if kind == "html":
-            page = b"<!doctype html><html><body>Welcome to our gateway</body></html>"
-            return Response(200, [page], [("Content-Type", "text/html; charset=utf-8")])
-        if kind == "redirect":
-            return Response(301, [b""], [("Location", "/v2/elsewhere")])
-        if kind == "comet_error":
-            return self._comet_error(fault)
-        return None
-
-    def _comet_error(self, fault: Fault) -> Response:
-        request_id = uuid.uuid4().hex
-        error: dict[str, Any] = {
-            "message": f"upstream request failed (request id: {request_id})",
-            "type": "comet_api_error",
-            "param": "",
-            "code": "invalid_request",
-        }
-        if fault.code:
-            error["data"] = {"data": {"code": fault.code, "message": fault.reason}}
-        return json_response(fault.status or 500, {"error": error})
 
     # Endpoints.
 
@@ -295,30 +204,25 @@ class Simulator:
             raise Reject(400, 1201, "mode must be std or pro")
         if not isinstance(prompt, str) or len(prompt) > limits.prompt_max_chars:
             raise Reject(400, 1201, f"prompt must be at most {limits.prompt_max_chars} characters")
-        with self._lock:
-            if external_id and any(
-                t["external_task_id"] == external_id for t in self._tasks.values()
-            ):
+        with self.store.lock:
+            if external_id and self.store.has_external_id(external_id):
                 raise Reject(400, 1201, "external_task_id already exists")
             active = sum(
-                1
-                for t in self._tasks.values()
-                if self._advance(t)["status"] in ("submitted", "processing")
+                1 for t in self.store if self._advance(t)["status"] in ("submitted", "processing")
             )
             if active >= self.config.concurrency:
                 raise Reject(429, 1303, "Parallel tasks over resource pack limit")
             task_id = uuid.uuid4().hex
-            folder = self.config.data_dir / "inputs" / task_id
-            folder.mkdir(parents=True)
+            folder = self.store.input_folder(task_id)
             try:
-                image_path = self._store_image(image, folder)
+                image_path = self.inputs.store_image(image, folder)
                 audio_path = (
-                    self._store_sound(sound_file, folder)
+                    self.inputs.store_sound(sound_file, folder)
                     if sound_file
-                    else self._voice_path(audio_id)
+                    else self.inputs.voice_path(audio_id)
                 )
             except Reject:
-                _remove_tree(folder)
+                remove_tree(folder)
                 raise
             moderation = self.faults.take("create", kinds=("moderation",))
             now = self._now_ms()
@@ -338,8 +242,7 @@ class Simulator:
                 "video_id": uuid.uuid4().hex,
                 "duration": 0.0,
             }
-            self._tasks[task_id] = task
-            self._save(task)
+            self.store.add(task)
             self.stats["tasks_created"] += 1
         self._start_render(task)
         self._announce(task)
@@ -353,8 +256,8 @@ class Simulator:
             raise Reject(400, 1201, "pageNum and pageSize must be numbers") from None
         if not (1 <= page <= 1000 and 1 <= size <= 500):
             raise Reject(400, 1201, "pageNum must be 1 to 1000 and pageSize 1 to 500")
-        with self._lock:
-            tasks = sorted(self._tasks.values(), key=lambda t: t["created"], reverse=True)
+        with self.store.lock:
+            tasks = sorted(self.store, key=lambda t: t["created"], reverse=True)
             chosen = tasks[(page - 1) * size : page * size]
             return envelope([self._task_data(self._advance(task)) for task in chosen])
 
@@ -380,7 +283,7 @@ class Simulator:
         ):
             raise Reject(400, 1201, "voice_speed must be between 0.8 and 2.0")
         audio_id = uuid.uuid4().hex
-        path = self.config.data_dir / "files" / f"voice-{audio_id}.mp3"
+        path = self.store.file(f"voice-{audio_id}.mp3")
         duration = synthesise(text, language, float(speed), path)
         record = {
             "id": audio_id,
@@ -388,7 +291,7 @@ class Simulator:
             "duration": duration,
             "created": self._now_ms(),
         }
-        (self.config.data_dir / "voices" / f"{audio_id}.json").write_text(json.dumps(record))
+        self.store.keep_voice(record)
         self.stats["speeches_made"] += 1
         return envelope(
             {
@@ -409,8 +312,8 @@ class Simulator:
     def _download(self, name: str) -> Response:
         if not re.fullmatch(r"[A-Za-z0-9\-]+\.(mp4|mp3)", name):
             return json_response(404, {"code": 1203, "message": "File not found"})
-        path = self.config.data_dir / "files" / name
-        expires = self._expiry_of(name)
+        path = self.store.file(name)
+        expires = self.store.expiry_of(name)
         if not path.exists():
             return json_response(404, {"code": 1203, "message": "File not found"})
         if expires is not None and self._now_ms() > expires:
@@ -420,22 +323,13 @@ class Simulator:
         size = path.stat().st_size
         kind = "video/mp4" if name.endswith(".mp4") else "audio/mpeg"
         headers = [("Content-Type", kind), ("Content-Length", str(size))]
-        return Response(200, _stream(path, size, fault), headers)
+        return Response(200, stream_file(path, size, fault), headers)
 
     # Tasks.
 
-    def _find(self, key: str) -> dict:
-        with self._lock:
-            task = self._tasks.get(key) or next(
-                (t for t in self._tasks.values() if key and t["external_task_id"] == key), None
-            )
-        if task is None:
-            raise Reject(404, 1203, "Task not found")
-        return task
-
     def _advance(self, task: dict) -> dict:
         """Move the task along the clock; announce the change when its status moved."""
-        with self._lock:
+        with self.store.lock:
             status = self._status_now(task)
             if status == task["status"]:
                 return task
@@ -443,7 +337,7 @@ class Simulator:
             task["updated"] = self._now_ms()
             if status == "succeed":
                 task["expires"] = task["updated"] + int(self.config.url_ttl_seconds * 1000)
-            self._save(task)
+            self.store.save(task)
         self._announce(task)
         return task
 
@@ -461,10 +355,7 @@ class Simulator:
 
     def tick(self) -> None:
         """Advance every unfinished task; the standalone server calls this twice a second."""
-        with self._lock:
-            unfinished = [
-                t for t in self._tasks.values() if t["status"] not in ("succeed", "failed")
-            ]
+        unfinished = [t for t in self.store if t["status"] not in ("succeed", "failed")]
         for task in unfinished:
             self._advance(task)
 
@@ -503,7 +394,7 @@ class Simulator:
             self._render(task)
 
     def _render(self, task: dict) -> None:
-        out = self.config.data_dir / "files" / f"{task['video_id']}.mp4"
+        out = self.store.file(f"{task['video_id']}.mp4")
         partial = out.with_suffix(".part")
         try:
             duration = render_clip(task["image"], task["audio"], partial, task["mode"])
@@ -513,193 +404,17 @@ class Simulator:
             logger.exception("simulator could not render task %s", task["task_id"])
             partial.unlink(missing_ok=True)
             outcome = {"render": "failed"}
-        with self._lock:
+        with self.store.lock:
             task.update(outcome)
-            self._save(task)
+            self.store.save(task)
 
     def _announce(self, task: dict) -> None:
-        if not task["callback_url"]:
-            return
-        body = json.dumps(self._task_data(task), ensure_ascii=False).encode()
-        if self.config.callback_transport is not None:
-            self._post_callback(task["callback_url"], body)
-        else:
-            self._callbacks.submit(self._post_callback, task["callback_url"], body)
-
-    def _post_callback(self, url: str, body: bytes) -> None:
-        headers = {"Content-Type": "application/json"}
-        if self.config.webhook_secret:
-            headers |= webhooks.signature_headers(
-                self.config.webhook_secret, uuid.uuid4().hex, body
-            )
-        try:
-            with httpx.Client(transport=self.config.callback_transport, timeout=10) as client:
-                client.post(url, content=body, headers=headers)
-            self.stats["callbacks_sent"] += 1
-        except httpx.HTTPError as error:
-            logger.warning("simulator callback to %s failed: %s", url, type(error).__name__)
-
-    # Inputs.
-
-    def _store_image(self, value: Any, folder: Path) -> Path:
-        limits = self.config.limits
-        data = self._payload(value, "image", limits.image_max_bytes)
-        try:
-            info = probe_image(data)
-        except MediaError:
-            raise Reject(400, 1201, "image is not a valid JPG or PNG picture") from None
-        if info.format not in limits.image_formats:
-            raise Reject(400, 1201, "image must be JPG, JPEG or PNG")
-        if min(info.width, info.height) < limits.image_min_side:
-            raise Reject(400, 1201, "Image pixel is invalid: each side must be at least 300px")
-        if not limits.image_min_aspect <= info.aspect <= limits.image_max_aspect:
-            raise Reject(400, 1201, "Image aspect ratio must be between 1:2.5 and 2.5:1")
-        path = folder / ("image.png" if info.format == "PNG" else "image.jpg")
-        path.write_bytes(data)
-        return path
-
-    def _store_sound(self, value: Any, folder: Path) -> Path:
-        limits = self.config.limits
-        data = self._payload(value, "sound_file", limits.audio_max_bytes)
-        path = folder / "sound"
-        path.write_bytes(data)
-        try:
-            info = probe_audio(str(path))
-        except MediaError:
-            raise Reject(400, 1201, "sound_file is not a readable audio file") from None
-        if info.format not in limits.audio_formats or info.has_video:
-            raise Reject(400, 1201, "sound_file must be MP3, WAV, M4A or AAC")
-        self._check_length(info.duration, "sound_file")
-        return path
-
-    def _voice_path(self, audio_id: Any) -> Path:
-        record_path = self.config.data_dir / "voices" / f"{audio_id}.json"
-        if (
-            not isinstance(audio_id, str)
-            or not VOICE_ID.match(audio_id)
-            or not record_path.exists()
-        ):
-            raise Reject(400, 1201, "audio_id is invalid or does not exist")
-        record = json.loads(record_path.read_text())
-        age_days = (self._now_ms() - record["created"]) / DAY_MS
-        if age_days > self.config.limits.audio_id_max_age_days:
-            raise Reject(400, 1201, "audio_id has expired: it must be made within the last 30 days")
-        self._check_length(record["duration"], "audio_id")
-        return Path(record["path"])
-
-    def _check_length(self, seconds: float, name: str) -> None:
-        limits = self.config.limits
-        if not limits.audio_min_seconds <= seconds <= limits.audio_max_seconds:
-            raise Reject(
-                400,
-                1201,
-                f"{name} duration must be between {limits.audio_min_seconds:g} and "
-                f"{limits.audio_max_seconds:g} seconds, got {seconds:.1f}",
-            )
-
-    def _payload(self, value: Any, name: str, max_bytes: int) -> bytes:
-        if not isinstance(value, str) or not value:
-            raise Reject(400, 1201, f"{name} is required")
-        if value.startswith(("http://", "https://")):
-            data = self._fetch(value, name, max_bytes)
-        elif value.startswith("data:"):
-            raise Reject(400, 1201, f"{name} must be raw Base64 without a data: prefix")
-        else:
-            try:
-                data = base64.b64decode(value, validate=True)
-            except (binascii.Error, ValueError):
-                raise Reject(400, 1201, f"{name} is neither a URL nor valid Base64") from None
-        if len(data) > max_bytes:
-            raise Reject(400, 1201, f"{name} must be at most {max_bytes // (1024 * 1024)}MB")
-        return data
-
-    def _fetch(self, url: str, name: str, max_bytes: int) -> bytes:
-        try:
-            with (
-                httpx.Client(transport=self.config.fetch_transport, timeout=15) as client,
-                client.stream("GET", url, follow_redirects=True) as response,
-            ):
-                if response.status_code != 200:
-                    raise Reject(400, 1201, f"{name} URL could not be downloaded")
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise Reject(
-                            400, 1201, f"{name} must be at most {max_bytes // (1024 * 1024)}MB"
-                        )
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except httpx.HTTPError:
-            raise Reject(400, 1201, f"{name} URL could not be downloaded") from None
-
-    # Storage.
-
-    def _save(self, task: dict) -> None:
-        path = self.config.data_dir / "tasks" / f"{task['task_id']}.json"
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-            json.dump(task, tmp)
-        Path(tmp.name).replace(path)
-
-    def _expiry_of(self, name: str) -> int | None:
-        video_id = name.removesuffix(".mp4")
-        with self._lock:
-            for task in self._tasks.values():
-                if task["video_id"] == video_id:
-                    return task.get("expires", 0) if task["status"] == "succeed" else 0
-        return None
+        self.callbacks.announce(task["callback_url"], self._task_data(task))
 
     def _now_ms(self) -> int:
         return int(self.config.clock() * 1000)
 
-    def _reject(self, reject: Reject) -> Response:
-        self.stats[f"rejected_{reject.code}"] += 1
-        return json_response(
-            reject.status,
-            {
-                "code": reject.code,
-                "message": reject.message,
-                "request_id": uuid.uuid4().hex,
-                "data": None,
-            },
-        )
-
     def close(self) -> None:
         """Finish the renders and callbacks under way; drop the ones not started yet."""
         self._renders.shutdown(wait=True, cancel_futures=True)
-        self._callbacks.shutdown(wait=True, cancel_futures=True)
-
-
-def read_json(environ: dict) -> dict:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > MAX_BODY_BYTES:
-        raise Reject(400, 1200, "Request body is too large")
-    raw = environ["wsgi.input"].read(length) if length else b""
-    try:
-        body = json.loads(raw or b"{}")
-    except ValueError:
-        raise Reject(400, 1200, "Request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise Reject(400, 1200, "Request body must be a JSON object")
-    return body
-
-
-def _stream(path: Path, size: int, fault: Fault | None) -> Iterator[bytes]:
-    chunk = 64 * 1024
-    with path.open("rb") as handle:
-        if fault is not None and fault.kind == "broken_download":
-            yield handle.read(size // 2)
-            raise ConnectionAbortedError("simulated broken download")
-        while piece := handle.read(16 * 1024 if fault else chunk):
-            yield piece
-            if fault is not None:
-                time.sleep(fault.seconds or 0.05)
-
-
-def _remove_tree(folder: Path) -> None:
-    for child in folder.iterdir():
-        child.unlink()
-    folder.rmdir()
+        self.callbacks.close()

@@ -7,7 +7,12 @@ Inject them in-process (``simulator.faults.add(Fault("rate_limit"))``) or over H
 from __future__ import annotations
 
 import threading
+import time
+import uuid
 from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from avatarstudio.simulator.http import Reject, Response, json_response
 
 # kind: what the simulator does when the fault fires.
 KINDS = {
@@ -86,3 +91,46 @@ class FaultBook:
     def describe(self) -> list[dict]:
         with self.lock:
             return [asdict(fault) for fault in self.faults]
+
+
+def respond_to(fault: Fault) -> Response | None:
+    """Commit a fault: raise or return the answer it calls for, or None to answer normally
+    (after waiting, for ``hang``; ``moderation`` and the download faults act elsewhere)."""
+    kind = fault.kind
+    if kind == "hang":
+        time.sleep(fault.seconds or 30)
+        return None
+    if kind == "rate_limit":
+        raise Reject(429, 1302, "Too many requests, please slow down")
+    if kind == "concurrency":
+        raise Reject(429, 1303, "Parallel tasks over resource pack limit")
+    if kind == "auth":
+        raise Reject(401, 1004, "Authorization expired")
+    if kind == "account":
+        raise Reject(429, 1102, "Resource pack exhausted")
+    if kind == "server_error":
+        code = fault.code if fault.code in SERVER_ERRORS else 5000
+        raise Reject(SERVER_ERRORS[code], code, "Server internal error")
+    if kind == "garbage":
+        return Response(200, [b"\x00\x17not json{{"], [("Content-Type", "text/plain")])
+    if kind == "html":
+        page = b"<!doctype html><html><body>Welcome to our gateway</body></html>"
+        return Response(200, [page], [("Content-Type", "text/html; charset=utf-8")])
+    if kind == "redirect":
+        return Response(301, [b""], [("Location", "/v2/elsewhere")])
+    if kind == "comet_error":
+        return comet_error(fault)
+    return None
+
+
+def comet_error(fault: Fault) -> Response:
+    request_id = uuid.uuid4().hex
+    error: dict[str, Any] = {
+        "message": f"upstream request failed (request id: {request_id})",
+        "type": "comet_api_error",
+        "param": "",
+        "code": "invalid_request",
+    }
+    if fault.code:
+        error["data"] = {"data": {"code": fault.code, "message": fault.reason}}
+    return json_response(fault.status or 500, {"error": error})

@@ -33,7 +33,7 @@ def test_three_workers_share_three_dozen_generations_and_never_run_a_step_twice_
 
     # One provider task per generation, each created once.
     assert fleet.simulator.stats["tasks_created"] == GENERATIONS
-    external_ids = {task["external_task_id"] for task in fleet.simulator._tasks.values()}
+    external_ids = {task["external_task_id"] for task in fleet.simulator.store.tasks.values()}
     assert external_ids == {str(pk) for pk in Generation.objects.values_list("pk", flat=True)}
     assert set(Generation.objects.values_list("create_calls", flat=True)) == {1}
 

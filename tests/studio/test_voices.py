@@ -39,7 +39,7 @@ def with_script(text: str = SCRIPT, voice: str = "en:genshin_vindi2", speed: str
 
 def sent_audio(simulator, generation: Generation) -> str:
     """The audio file the simulator's task speaks with."""
-    return simulator._tasks[generation.provider_task_id]["audio"]
+    return simulator.store.tasks[generation.provider_task_id]["audio"]
 
 
 def test_a_script_is_spoken_and_the_video_uses_its_audio_id(team, member, provider):
