@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from avatarstudio.accounts import encryption
+from avatarstudio.core.choices import Mode
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -71,11 +72,11 @@ class TeamManager(models.Manager.from_queryset(TeamQuerySet)):  # type: ignore[m
 
 
 def default_price_std() -> Decimal:
-    return Decimal(str(settings.KLING_PRICE_PER_SECOND["std"]))
+    return Decimal(str(settings.KLING_PRICE_PER_SECOND[Mode.STD]))
 
 
 def default_price_pro() -> Decimal:
-    return Decimal(str(settings.KLING_PRICE_PER_SECOND["pro"]))
+    return Decimal(str(settings.KLING_PRICE_PER_SECOND[Mode.PRO]))
 
 
 class Team(models.Model):
@@ -85,9 +86,7 @@ class Team(models.Model):
     # The team's own CometAPI key, Fernet-encrypted; only its last four characters are shown.
     api_key_encrypted = models.TextField(blank=True, editable=False)
     api_key_hint = models.CharField(max_length=4, blank=True, editable=False)
-    default_mode = models.CharField(
-        max_length=3, choices=[("std", "Standard"), ("pro", "Pro")], default="std"
-    )
+    default_mode = models.CharField(max_length=3, choices=Mode.choices, default=Mode.STD)
     # Kling units (or your currency) per second of video, for the estimates the app shows.
     price_std = models.DecimalField(
         max_digits=8,
@@ -137,7 +136,7 @@ class Team(models.Model):
             AuditEvent.objects.record(self, by, AuditAction.KEY_REMOVED)
 
     def price_per_second(self, mode: str) -> Decimal:
-        return self.price_pro if mode == "pro" else self.price_std
+        return self.price_pro if mode == Mode.PRO else self.price_std
 
     @transaction.atomic
     def change_role(self, by: Membership, member: Membership, role: Role | str) -> None:

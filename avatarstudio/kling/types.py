@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from avatarstudio.core.choices import Mode
+
 
 class TaskStatus(enum.StrEnum):
     SUBMITTED = "submitted"
@@ -25,11 +27,6 @@ class TaskStatus(enum.StrEnum):
     @property
     def is_final(self) -> bool:
         return self in (TaskStatus.SUCCEED, TaskStatus.FAILED)
-
-
-class Mode(enum.StrEnum):
-    STD = "std"
-    PRO = "pro"
 
 
 def from_millis(value: Any) -> datetime | None:

@@ -94,6 +94,12 @@ class Clip(models.Model):
         return reverse("library:clip", args=[self.pk])
 
     @property
+    def mode_text(self) -> str:
+        """ "Pro (1080p)", "Standard (720p)"."""
+        mode = Mode(self.mode)
+        return f"{mode.label} ({mode.resolution})"
+
+    @property
     def in_trash(self) -> bool:
         return self.deleted_at is not None
 

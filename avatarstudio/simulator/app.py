@@ -27,6 +27,7 @@ from urllib.parse import parse_qs
 import httpx
 from django.conf import settings
 
+from avatarstudio.core.choices import Mode
 from avatarstudio.kling import voices as tts_voices
 from avatarstudio.kling.limits import ProviderLimits, provider_limits
 from avatarstudio.simulator.callbacks import Callbacks
@@ -49,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 AVATAR = "/v1/videos/avatar/image2video"
 TTS = "/v1/audio/tts"
-UNITS_PER_SECOND = {"std": 0.4, "pro": 0.8}
+UNITS_PER_SECOND = {Mode.STD: 0.4, Mode.PRO: 0.8}
 
 
 @dataclass
@@ -194,7 +195,7 @@ class Simulator:
         image = body.get("image")
         sound_file, audio_id = body.get("sound_file"), body.get("audio_id")
         prompt = body.get("prompt") or ""
-        mode = body.get("mode") or "std"
+        mode = body.get("mode") or Mode.STD
         external_id = str(body.get("external_task_id") or "")
         if not image:
             raise Reject(400, 1201, "image is required")

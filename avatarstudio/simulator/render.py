@@ -18,6 +18,8 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
+from avatarstudio.core.choices import Mode
+
 SAMPLE_RATE = 32_000  # plenty for a voice, and a third cheaper to encode than 48 kHz
 LEVELS = 10
 MOTION_STEPS_PER_SECOND = 12  # the jaw moves at most this often, as lips do
@@ -31,8 +33,8 @@ class RenderProfile:
 
 
 PROFILES = {
-    "std": RenderProfile(short_side=720, fps=24),
-    "pro": RenderProfile(short_side=1080, fps=48),
+    Mode.STD: RenderProfile(short_side=720, fps=24),
+    Mode.PRO: RenderProfile(short_side=1080, fps=48),
 }
 
 
