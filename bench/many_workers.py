@@ -5,8 +5,9 @@ Real `manage.py worker` processes share queued generations on the simulator over
 (tasks take half a second there), as in tests/studio/test_many_workers.py, which proves the
 properties with fewer rows; this script only times. The same run is made twice, side by
 side: one worker with a quarter of the rows, then four workers with all of them. The figure is
-the four workers' rate per worker against the single worker's: on a 2-core machine four
-processes share two cores, so half is the most to expect.
+what four workers make together against what one makes alone: adding workers must never
+slow the whole down (on a 2-core machine four processes share two cores, so much more than
+1x is not to be expected either).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from avatarstudio.accounts.models import Team
 from avatarstudio.studio.models import Generation, Status
 from tests.workers import first_failures, queue_generations, statuses, worker_fleet
 
-GOAL = 0.4
+GOAL = 1.0
 owner = get_user_model().objects.create_user("bench@example.com", "bench@example.com", "pw")
 team = Team.objects.create_with_owner("Bench", owner)
 
@@ -65,5 +66,5 @@ def per_minute_per_worker(workers: int, generations: int) -> float:
 
 one = per_minute_per_worker(1, max(arguments.generations // 4, 1))
 four = per_minute_per_worker(4, arguments.generations)
-print(f"four workers together: {four * 4:.1f} a minute, {four * 4 / one:.2f}x one worker")
-print(f"per-worker rate, four workers against one: {four / one:.2f}x (goal >= {GOAL}x)")
+print(f"generations a minute: one worker {one:.1f}, four together {four * 4:.1f}")
+print(f"four workers together against one: {four * 4 / one:.2f}x (goal >= {GOAL}x)")
