@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook, WebhookVerificationError
 
 
 class InvalidSignature(Exception):
@@ -38,10 +38,16 @@ def signature_headers(secret: str, webhook_id: str, body: bytes, now: float | No
 
 def verify(secret: str, headers: Mapping[str, str], body: bytes) -> None:
     """Raise InvalidSignature unless one of the signatures matches and the time is recent."""
-    wanted = ("webhook-id", "webhook-timestamp", "webhook-signature")
+    given = {name: headers.get(name, "") for name in ("webhook-id", "webhook-timestamp")}
+    # Every well-formed token, however spaced; a malformed one never hides a good one.
+    tokens = [t for t in headers.get("webhook-signature", "").split() if t.count(",") == 1]
+    given["webhook-signature"] = " ".join(tokens)
     try:
-        Webhook(secret).verify(body, {name: headers.get(name, "") for name in wanted},
-                               json_parse=False)  # fmt: skip
+        Webhook(secret).verify(body, given, json_parse=False)
+    except EmptyWebhookSecretError:
+        raise InvalidSignature(
+            "KLING_WEBHOOK_SECRET is empty once decoded; set a whsec_ secret"
+        ) from None
     except WebhookVerificationError as error:
         raise InvalidSignature(str(error)) from None
     except (UnicodeDecodeError, binascii.Error, ValueError):

@@ -32,7 +32,11 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        start_response(f"{self.status} {HTTPStatus(self.status).phrase}", self.headers)
+        try:
+            reason = HTTPStatus(self.status).phrase
+        except ValueError:  # a fault may ask for any status, 520 included
+            reason = "Status"
+        start_response(f"{self.status} {reason}", self.headers)
         return self.body
 
 

@@ -57,8 +57,9 @@ class Inputs:
         return path
 
     def voice_path(self, audio_id: Any) -> Path:
-        record = self.store.voice(audio_id) if isinstance(audio_id, str) else None
-        if record is None or not VOICE_ID.match(audio_id):
+        valid = isinstance(audio_id, str) and VOICE_ID.match(audio_id)
+        record = self.store.voice(audio_id) if valid else None  # never a path from outside
+        if record is None:
             raise Reject(400, 1201, "audio_id is invalid or does not exist")
         age_days = (self.config.clock() * 1000 - record["created"]) / DAY_MS
         if age_days > self.config.limits.audio_id_max_age_days:

@@ -107,6 +107,8 @@ def _voice_arguments(team: Team, user: Any, data: dict[str, Any]) -> dict[str, A
                 voice = speak(team, user, data["script"], data["speaker"], data["speed"])
             except speech.VoiceProblem as problem:
                 raise InputProblem("script", str(problem)) from None
+            # Shown again if the start is refused (a limit), so a resubmit reuses it.
+            data["preview"] = voice
     elif source == VoiceSource.RECENT:
         voice = data["recent_voice"]
     else:

@@ -87,3 +87,15 @@ def test_missing_headers_are_refused():
 def test_signature_headers_round_trip():
     headers = signature_headers(SECRET, "abc", b"{}")
     verify(SECRET, headers, b"{}")
+
+
+def test_a_good_signature_counts_however_the_header_is_spaced_and_whatever_sits_before_it(clock):
+    clock(1781080794)
+    verify(
+        SECRET, HEADERS | {"webhook-signature": "garbage  " + HEADERS["webhook-signature"]}, BODY
+    )
+
+
+def test_an_empty_secret_refuses_every_callback_instead_of_failing(clock):
+    with pytest.raises(InvalidSignature, match="empty"):
+        verify("whsec_", HEADERS, BODY)

@@ -9,6 +9,7 @@ import pytest
 
 from avatarstudio.kling import errors, webhooks
 from avatarstudio.kling.types import SpeechRequest, TaskStatus
+from avatarstudio.simulator.faults import Fault
 from tests.kling.helpers import avatar_request, b64
 from tests.media_factory import photo_bytes, voice_bytes
 from tests.provider import SIM_URL, FakeClock, client_for, make_simulator
@@ -141,6 +142,7 @@ def test_speech_length_follows_the_text_and_the_speed(sim_client):
         ({"prompt": "x" * 2501}, "at most 2500 characters"),
         ({"mode": "ultra"}, "mode must be std or pro"),
         ({"sound_file": "", "audio_id": "no-such-voice"}, "audio_id is invalid"),
+        ({"sound_file": "", "audio_id": "../tasks/x"}, "audio_id is invalid"),
     ],
 )
 def test_each_broken_rule_answers_1201_with_a_message(sim_client, overrides, words):
@@ -220,3 +222,11 @@ def test_the_simulator_counts_the_tasks_it_received(simulator, sim_client):
         sim_client.create_avatar_task(avatar_request(prompt="x" * 3000))
     assert simulator.stats["create_calls"] == 2
     assert simulator.stats["tasks_created"] == 1
+
+
+def test_a_fault_may_answer_with_a_status_http_has_no_name_for(simulator, sim_client):
+    simulator.faults.add(Fault("comet_error", status=520))
+    response = sim_client._http.get(
+        "/kling/v1/videos/avatar/image2video/x", headers={"Authorization": "Bearer k"}
+    )
+    assert response.status_code == 520

@@ -277,3 +277,21 @@ def test_speech_per_member_is_limited_per_hour(team, member, provider, settings)
     Voice.objects.update(created=timezone.now() - timedelta(hours=2))
     client.post("/voices/preview/", with_script(SCRIPT + " Later."))
     assert provider.stats["tts_calls"] == 3
+
+
+def test_a_script_spoken_before_a_limit_refused_the_video_is_reused_on_the_next_try(
+    team, member, provider
+):
+    team.monthly_limit_seconds = 1
+    team.save()
+    client = client_in(team, member)
+    refused = create(client, **with_script())
+    assert "monthly limit" in refused.content.decode()
+    voice = Voice.objects.get()
+    assert f'name="script_voice" value="{voice.pk}"' in refused.content.decode()
+    team.monthly_limit_seconds = None
+    team.save()
+    create(client, **with_script(script_voice=str(voice.pk)))
+    assert Voice.objects.count() == 1
+    assert provider.stats["speeches_made"] == 1
+    assert Generation.objects.get().voice == voice
