@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from avatarstudio.accounts.access import get_for_team_or_404, team_role_required
@@ -42,15 +41,7 @@ from avatarstudio.accounts.models import (
     Role,
     Team,
 )
-
-
-def _safe_next(request: HttpRequest, fallback: str = "dashboard") -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
+from avatarstudio.core.redirects import safe_next
 
 
 @login_required
@@ -62,7 +53,7 @@ def switch_team(request: HttpRequest) -> HttpResponse:
     )
     choose_team(request, membership)
     messages.success(request, f"You are now working in {membership.team.name}.")
-    return redirect(_safe_next(request))
+    return redirect(safe_next(request, "dashboard"))
 
 
 @login_required

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -129,7 +130,7 @@ def decode_cursor(cursor: str, order: SortOrder) -> tuple[Any, str] | None:
             value = float(value)
         else:
             value = str(value)
-        return value, str(pk)
+        return value, str(uuid.UUID(str(pk)))
     except (ValueError, TypeError):
         return None
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from avatarstudio.accounts.access import get_for_team_or_404, team_role_required
 from avatarstudio.accounts.models import AuditAction, AuditEvent, Membership, Role
+from avatarstudio.core.redirects import safe_next
 from avatarstudio.core.streaming import stored_file_response
 from avatarstudio.library.forms import RenameForm, ShareForm
 from avatarstudio.library.gallery import (
@@ -117,7 +118,7 @@ def toggle_favourite(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     clip.is_favourite = not removed
     if request.htmx:
         return TemplateResponse(request, "library/clip.html#favourite-button", {"clip": clip})
-    return redirect(request.POST.get("next") or clip.get_absolute_url())
+    return redirect(safe_next(request, clip.get_absolute_url()))
 
 
 @team_role_required(Role.MEMBER)

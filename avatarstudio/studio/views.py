@@ -186,6 +186,8 @@ def signed_input(request: HttpRequest, token: str) -> HttpResponse:
 
 # The team's usage.
 
+EARLIEST_MONTH = date(2020, 1, 1)  # nothing was made before; and year 1 has no month before it
+
 
 def _month_from(request: HttpRequest) -> date:
     """The month in ``?month=YYYY-MM``; this month when it is missing, malformed or ahead."""
@@ -195,7 +197,7 @@ def _month_from(request: HttpRequest) -> date:
         chosen = date(year, month, 1)
     except ValueError:
         return this_month
-    return min(chosen, this_month)
+    return min(max(chosen, EARLIEST_MONTH), this_month)
 
 
 @team_role_required(Role.ADMIN)

@@ -167,3 +167,19 @@ def test_outsiders_get_404_on_every_clip_action(outsider, own_clip, path):
     assert client_for(outsider).post(path.format(pk=own_clip.pk), {"title": "x"}).status_code == 404
     own_clip.refresh_from_db()
     assert own_clip.title == "Member's own clip" and not own_clip.in_trash
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "javascript:alert(1)"]
+)
+def test_the_favourite_button_never_sends_anyone_to_another_site(team, member, own_clip, target):
+    response = member_of(team, member).post(f"/library/{own_clip.pk}/favourite/", {"next": target})
+    assert response.status_code == 302
+    assert response["Location"] == own_clip.get_absolute_url()
+
+
+def test_the_favourite_button_returns_to_the_gallery_it_was_pressed_on(team, member, own_clip):
+    response = member_of(team, member).post(
+        f"/library/{own_clip.pk}/favourite/", {"next": "/library/?q=spring"}
+    )
+    assert response["Location"] == "/library/?q=spring"

@@ -77,3 +77,10 @@ def test_outsiders_get_404_for_every_clip_page_and_file(outsider, clip, path):
 
 def test_an_outsiders_library_does_not_list_the_clip(outsider, clip):
     assert clip.title not in client_for(outsider).get("/library/").content.decode()
+
+
+def test_a_range_header_of_thousands_of_digits_is_ignored_not_a_server_error(team, member, clip):
+    response = member_of(team, member).get(
+        f"/library/{clip.pk}/video.mp4", headers={"Range": "bytes=" + "9" * 4300 + "-"}
+    )
+    assert response.status_code == 200

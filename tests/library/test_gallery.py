@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 
 import pytest
@@ -196,3 +198,10 @@ def test_the_filters_show_the_choices_made(team, member, shelf):
     assert '<input type="date" name="since" value="2026-01-02" id="id_since">' in html
     assert '<input type="checkbox" name="favourites" id="id_favourites" checked>' in html
     assert '<option value="title" selected>Title A to Z</option>' in html
+
+
+def test_a_cursor_whose_id_is_not_a_uuid_shows_the_first_page(team, member, shelf):
+    forged = base64.urlsafe_b64encode(json.dumps(["2026-01-01T00:00:00+00:00", "x"]).encode())
+    response = member_of(team, member).get(f"/library/?after={forged.decode().rstrip('=')}")
+    assert response.status_code == 200
+    assert titles(response)[0] == "Spring launch"

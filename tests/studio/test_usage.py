@@ -171,3 +171,9 @@ def test_a_month_that_is_ahead_or_malformed_shows_this_month(team, admin, month)
     response = client_in(team, admin).get(f"/team/usage/?month={month}")
     assert response.status_code == 200
     assert f"{quotas.month_start():%B %Y}" in response.content.decode()
+
+
+def test_a_month_in_year_one_is_shown_as_the_earliest_month_not_a_server_error(team, admin):
+    response = client_in(team, admin).get("/team/usage/?month=0001-01")
+    assert response.status_code == 200
+    assert "January 2020" in response.content.decode()
