@@ -1,11 +1,22 @@
 """gunicorn for `make serve` and the Procfile, configured only by the environment.
 
 WEB_WORKERS (default: 2 per CPU, plus one) processes, each with WEB_THREADS (default 4)
-threads, on PORT (default 8000). Requests, access lines and errors go to stdout.
+threads, on PORT (default 8000). Requests, access lines and errors go to stdout. It refuses
+to start with DEBUG on (the laptop default), saying what to set.
 """
 
 import multiprocessing
 import os
+import sys
+
+from avatarstudio.env import env_bool
+
+if env_bool("DEBUG", True):
+    # DEBUG is on by default for a laptop, with a published secret key: never serve that.
+    sys.exit(
+        "Refusing to serve with DEBUG on. Set DEBUG=0, SECRET_KEY and ALLOWED_HOSTS (see the "
+        "README's Production section), or use `make run` on a laptop."
+    )
 
 bind = f"{os.environ.get('WEB_HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
 workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
