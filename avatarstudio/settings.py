@@ -268,6 +268,9 @@ KLING_PRICE_PER_SECOND = {
 }
 # Refuse request bodies larger than this before reading them (uploads are 10 + 5 MB at most).
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 20 * 1024 * 1024)
+# Ports a URL given by a person (a photo's address) may be fetched from; the provider's own
+# host is exempt.
+FETCH_ALLOWED_PORTS = [int(port) for port in env_list("FETCH_ALLOWED_PORTS", ["80", "443"])]
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # The provider's input rules (see avatarstudio/kling/limits.py for every key and default).

@@ -23,7 +23,8 @@ CHUNK_BYTES = 64 * 1024
 
 
 class UnsafeURL(ValueError):
-    """A URL we will not fetch: not http(s), or pointing at a private address."""
+    """A URL we will not fetch: not http(s), on a port other than ``FETCH_ALLOWED_PORTS``, or
+    pointing at a private address."""
 
 
 class TooLarge(ValueError):
@@ -36,10 +37,22 @@ class Incomplete(ValueError):
     """The answer ended before its announced length: a broken download."""
 
 
+# IPv6 ranges that carry an IPv4 address a gateway may reach on our behalf: NAT64 (well-known
+# and local-use prefixes) and the deprecated IPv4-compatible form. Python calls some "global".
+EMBEDDED_IPV4 = (
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+    ipaddress.ip_network("::/96"),
+)
+
+
 def is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif any(ip in network for network in EMBEDDED_IPV4):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -52,6 +65,8 @@ class GuardedBackend(httpcore.SyncBackend):
     ) -> httpcore.NetworkStream:
         if host.lower() in self.allowed_hosts:
             return super().connect_tcp(host, port, *args, **kwargs)
+        if port not in settings.FETCH_ALLOWED_PORTS:
+            raise UnsafeURL(f"only ports {_ports()} are fetched, not {port}")
         try:
             answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror:
@@ -66,6 +81,10 @@ class GuardedTransport(httpx.HTTPTransport):
     def __init__(self, allowed_hosts: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(trust_env=False, **kwargs)
         self._pool._network_backend = GuardedBackend(allowed_hosts)
+
+
+def _ports() -> str:
+    return " and ".join(str(port) for port in settings.FETCH_ALLOWED_PORTS)
 
 
 def check_scheme(url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 
 import httpx
 import pytest
@@ -33,6 +34,10 @@ from avatarstudio.simulator.faults import Fault
         "100.64.0.1",
         "224.0.0.1",
         "::ffff:127.0.0.1",
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "64:ff9b:1::a00:1",  # local-use NAT64 of 10.0.0.1
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::a9fe:a9fe",
     ],
 )
 def test_private_loopback_link_local_and_metadata_addresses_are_not_public(address):
@@ -149,3 +154,21 @@ def test_a_download_that_ends_early_is_incomplete(served_simulator, sim_client):
     served_simulator.simulator.faults.add(Fault("broken_download"))
     with pytest.raises((Incomplete, httpx.HTTPError)):
         stream_to(done.videos[0].url, io.BytesIO(), max_bytes=10**8, allowed_hosts=["127.0.0.1"])
+
+
+@pytest.mark.parametrize("url", ["http://93.184.216.34:22/photo.jpg", "https://example.com:6379/x"])
+def test_only_the_web_ports_are_fetched_from_a_persons_url(url, monkeypatch):
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *args, **kwargs: [(0, 0, 0, "", ("93.184.216.34", 0))]
+    )
+    with pytest.raises(UnsafeURL, match="only ports 80 and 443"):
+        fetch_bytes(url, max_bytes=1000)
+
+
+def test_an_operator_may_widen_the_ports(settings, monkeypatch):
+    settings.FETCH_ALLOWED_PORTS = [80, 443, 8443]
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *args, **kwargs: [(0, 0, 0, "", ("127.0.0.1", 0))]
+    )
+    with pytest.raises(UnsafeURL, match="private network"):  # past the port check
+        fetch_bytes("https://example.com:8443/x", max_bytes=1000)
