@@ -271,6 +271,8 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 20 * 1024 * 1024)
 # Ports a URL given by a person (a photo's address) may be fetched from; the provider's own
 # host is exempt.
 FETCH_ALLOWED_PORTS = [int(port) for port in env_list("FETCH_ALLOWED_PORTS", ["80", "443"])]
+# The deep health check (storage write, queue) answers only to this bearer token.
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # The provider's input rules (see avatarstudio/kling/limits.py for every key and default).

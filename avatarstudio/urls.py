@@ -7,6 +7,7 @@ from avatarstudio.studio import views as studio_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/deep", health.healthz_deep, name="healthz_deep"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("avatarstudio.accounts.urls")),

@@ -96,6 +96,7 @@ OWN_CLIP = team_object(Role.MEMBER, 302)  # the clips here are the member's own
 
 EXPECTATIONS: dict[str, Expect] = {
     "healthz": Expect(same(200)),
+    "healthz_deep": Expect(same(404)),
     # Accounts (allauth), then the admin.
     "account_login": Expect(signed_in(302, anonymous=200)),
     "account_logout": Expect(signed_in(200)),

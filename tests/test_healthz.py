@@ -1,3 +1,5 @@
+"""``/healthz`` answers anyone cheaply; ``/healthz/deep`` checks every part, for operators only."""
+
 from __future__ import annotations
 
 import pytest
@@ -5,10 +7,37 @@ from django.db import connection
 
 from avatarstudio.core import health
 
+pytestmark = pytest.mark.django_db
+TOKEN = "an-operators-health-token"
 
-@pytest.mark.django_db
-def test_healthz_reports_every_part_and_answers_200(client):
+
+@pytest.fixture
+def deep(client, settings):
+    settings.HEALTHZ_TOKEN = TOKEN
+
+    def get():
+        return client.get("/healthz/deep", headers={"Authorization": f"Bearer {TOKEN}"})
+
+    return get
+
+
+def test_healthz_answers_200_from_the_database_alone(client, monkeypatch):
+    def storage_must_not_be_touched() -> dict:
+        raise AssertionError("the public check touched the storage")
+
+    monkeypatch.setitem(health.CHECKS, "storage", storage_must_not_be_touched)
     response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "database": {"ok": True, "vendor": connection.vendor}}
+
+
+def test_healthz_leaves_no_probe_file_behind(client, tmp_path):
+    client.get("/healthz")
+    assert not (tmp_path / "media").exists() or not any((tmp_path / "media").rglob("*"))
+
+
+def test_the_deep_check_reports_every_part_to_the_token_holder(deep):
+    response = deep()
     assert response.status_code == 200
     body = response.json()
     assert body["ok"] is True
@@ -18,19 +47,29 @@ def test_healthz_reports_every_part_and_answers_200(client):
     assert body["task_queue"]["backend"] == "DatabaseBackend"
 
 
-@pytest.mark.django_db
-def test_healthz_leaves_no_probe_file_behind(client, settings, tmp_path):
-    client.get("/healthz")
+def test_the_deep_check_leaves_no_probe_file_behind(deep, tmp_path):
+    deep()
     assert not any((tmp_path / "media").rglob("*.txt"))
 
 
-@pytest.mark.django_db
-def test_healthz_answers_503_and_names_the_broken_part(client, monkeypatch):
+@pytest.mark.parametrize("header", [None, "Bearer wrong", f"Basic {TOKEN}", "Bearer "])
+def test_the_deep_check_is_404_without_the_token(client, settings, header):
+    settings.HEALTHZ_TOKEN = TOKEN
+    headers = {"Authorization": header} if header else {}
+    assert client.get("/healthz/deep", headers=headers).status_code == 404
+
+
+def test_the_deep_check_is_404_while_no_token_is_set(client, settings):
+    settings.HEALTHZ_TOKEN = ""
+    assert client.get("/healthz/deep", headers={"Authorization": "Bearer "}).status_code == 404
+
+
+def test_the_deep_check_answers_503_and_names_the_broken_part(deep, monkeypatch):
     def broken_storage() -> dict:
         raise PermissionError("disk says no")
 
     monkeypatch.setitem(health.CHECKS, "storage", broken_storage)
-    response = client.get("/healthz")
+    response = deep()
     assert response.status_code == 503
     body = response.json()
     assert body["ok"] is False
@@ -38,7 +77,5 @@ def test_healthz_answers_503_and_names_the_broken_part(client, monkeypatch):
     assert body["database"]["ok"] is True
 
 
-@pytest.mark.django_db
 def test_healthz_is_never_cached(client):
-    response = client.get("/healthz")
-    assert "no-store" in response["Cache-Control"]
+    assert "no-store" in client.get("/healthz")["Cache-Control"]

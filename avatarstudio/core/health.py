@@ -1,15 +1,23 @@
-"""``/healthz``: whether the database, the file storage and the task queue answer."""
+"""Health for load balancers and operators.
+
+``/healthz`` is the cheap public liveness answer: one ``SELECT 1``, nothing written. The deep
+check, ``/healthz/deep``, writes, reads and deletes a storage object and counts the task queue,
+so it answers only to ``Authorization: Bearer <HEALTHZ_TOKEN>`` (404 without it, or while no
+token is set): nobody else can make the server touch its storage at will.
+"""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.tasks import task_backends
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -55,8 +63,22 @@ CHECKS: dict[str, Callable[[], dict]] = {
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
+    return _report(request, {"database": check_database})
+
+
+@never_cache
+@require_safe
+def healthz_deep(request: HttpRequest) -> JsonResponse:
+    token = settings.HEALTHZ_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+        raise Http404
+    return _report(request, CHECKS)
+
+
+def _report(request: HttpRequest, checks: dict[str, Callable[[], dict]]) -> JsonResponse:
     report: dict[str, dict] = {}
-    for name, check in CHECKS.items():
+    for name, check in checks.items():
         try:
             report[name] = {"ok": True, **check()}
         except Exception as error:
