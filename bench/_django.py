@@ -30,6 +30,16 @@ def setup(**env: str) -> Path:
     return folder
 
 
+def fresh_postgres(name: str) -> str:
+    """Drop and create database ``name`` on the local PostgreSQL server; return its URL."""
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
+        db.execute(f"DROP DATABASE IF EXISTS {name}")
+        db.execute(f"CREATE DATABASE {name}")
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
 def median(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[len(ordered) // 2]

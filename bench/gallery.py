@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from _django import median, setup
+from _django import fresh_postgres, median, setup
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--clips", type=int, default=10_000)
@@ -29,12 +29,7 @@ env = {
     "SECURE_SSL_REDIRECT": "0",
 }
 if arguments.postgres:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        db.execute("DROP DATABASE IF EXISTS avatarstudio_bench_gallery")
-        db.execute("CREATE DATABASE avatarstudio_bench_gallery")
-    env["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:5432/avatarstudio_bench_gallery"
+    env["DATABASE_URL"] = fresh_postgres("avatarstudio_bench_gallery")
 setup(**env)
 
 from django.contrib.auth import get_user_model

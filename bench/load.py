@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import httpx
+from _django import fresh_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -57,12 +58,7 @@ ENV = {
     "WEB_THREADS": str(arguments.threads),
 }
 if arguments.postgres:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        db.execute("DROP DATABASE IF EXISTS avatarstudio_load")
-        db.execute("CREATE DATABASE avatarstudio_load")
-    ENV["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/avatarstudio_load"
+    ENV["DATABASE_URL"] = fresh_postgres("avatarstudio_load")
     ENV["DB_CONN_MAX_AGE"] = "60"
 os.environ.update(ENV)
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _django import setup
+from _django import fresh_postgres, setup
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--generations", type=int, default=200)
@@ -26,12 +26,7 @@ arguments = parser.parse_args()
 
 env = {}
 if arguments.postgres:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        db.execute("DROP DATABASE IF EXISTS avatarstudio_bench_workers")
-        db.execute("CREATE DATABASE avatarstudio_bench_workers")
-    env["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:5432/avatarstudio_bench_workers"
+    env["DATABASE_URL"] = fresh_postgres("avatarstudio_bench_workers")
 folder = setup(**env)
 
 from django.conf import settings
