@@ -241,9 +241,22 @@ SIMULATOR_PROCESSING_SECONDS = env_float("SIMULATOR_PROCESSING_SECONDS", 6.0)
 SIMULATOR_URL_TTL_SECONDS = env_int("SIMULATOR_URL_TTL_SECONDS", 30 * 24 * 3600)
 SIMULATOR_CONCURRENCY = env_int("SIMULATOR_CONCURRENCY", 5)
 SIMULATOR_WEBHOOK_SECRET = env_str("SIMULATOR_WEBHOOK_SECRET")
-# Generations: how the background steps pace themselves.
-# Speech made by Kling's TTS (previews and scripts) per member per hour: previews cost credit.
+# Calls to Kling's TTS (previews and scripts) an hour, per member and per team: each is paid.
 TTS_PER_MEMBER_PER_HOUR = env_int("TTS_PER_MEMBER_PER_HOUR", 30)
+TTS_PER_TEAM_PER_HOUR = env_int("TTS_PER_TEAM_PER_HOUR", 100)
+# Who may spend the server's COMETAPI_KEY: in production only the teams an operator allowed in
+# the Django admin, unless a private deployment allows every team; on a laptop, every team.
+SERVER_KEY_FOR_ALL_TEAMS = env_bool("SERVER_KEY_FOR_ALL_TEAMS", DEBUG)
+# Seconds of video a month each team may make on the server's key ("none" for no limit; none
+# on a laptop, 600 in production); an operator can set another figure per team in the admin.
+SERVER_KEY_MONTHLY_SECONDS = (
+    None
+    if env_str("SERVER_KEY_MONTHLY_SECONDS", "none" if DEBUG else "").lower() == "none"
+    else env_int("SERVER_KEY_MONTHLY_SECONDS", 600)
+)
+# The Django admin, for the site's staff only, at a path of the operator's choosing.
+ADMIN_PATH = env_str("ADMIN_PATH", "operator/").strip("/") + "/"
+# Generations: how the background steps pace themselves.
 # Seconds between polls, comma separated; the last one repeats.
 GENERATION_POLL_SCHEDULE = [
     float(step) for step in env_list("GENERATION_POLL_SCHEDULE", ["3", "5", "10", "20", "30"])

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,7 +10,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("healthz/deep", health.healthz_deep, name="healthz_deep"),
     path("accounts/", include("allauth.urls")),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),
     path("", include("avatarstudio.accounts.urls")),
     path("", studio_views.home, name="dashboard"),
     path("", include("avatarstudio.studio.urls")),

@@ -329,9 +329,14 @@ def test_the_table_has_no_rows_for_urls_that_are_gone():
 
 
 def test_the_admin_is_refused_to_a_team_owner_who_is_not_staff(world):
-    response = client_in(world.team, world.users["owner"]).get("/admin/")
+    response = client_in(world.team, world.users["owner"]).get(reverse("admin:index"))
     assert response.status_code == 302
-    assert response.url.startswith("/admin/login/")
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_the_admin_lives_at_the_operators_path_not_the_well_known_one(world):
+    assert reverse("admin:index") == "/operator/"
+    assert client_in(world.team, world.users["owner"]).get("/admin/").status_code == 404
 
 
 def test_uuids_of_the_other_team_are_not_found_rather_than_forbidden(world):

@@ -120,3 +120,16 @@ def test_every_page_carries_the_content_security_policy(client, db):
     assert "default-src 'self'" in header
     assert "script-src 'self';" in header and "unsafe" not in header
     assert "frame-ancestors 'none'" in header
+
+
+def test_in_production_only_teams_an_operator_allowed_spend_the_server_key():
+    assert setting("SERVER_KEY_FOR_ALL_TEAMS", **PRODUCTION) == "false"
+    assert setting("SERVER_KEY_MONTHLY_SECONDS", **PRODUCTION) == "600"
+    everyone = {**PRODUCTION, "SERVER_KEY_FOR_ALL_TEAMS": "1", "SERVER_KEY_MONTHLY_SECONDS": "none"}
+    assert setting("SERVER_KEY_FOR_ALL_TEAMS", **everyone) == "true"
+    assert setting("SERVER_KEY_MONTHLY_SECONDS", **everyone) == "null"
+
+
+def test_on_a_laptop_every_team_spends_the_server_key_without_a_limit():
+    assert setting("SERVER_KEY_FOR_ALL_TEAMS") == "true"
+    assert setting("SERVER_KEY_MONTHLY_SECONDS") == "null"

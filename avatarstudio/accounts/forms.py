@@ -105,11 +105,10 @@ class ApiKeyForm(forms.Form):
         return key
 
 
-class MemberLimitForm(forms.ModelForm):
-    class Meta:
-        model = Membership
-        fields = ["monthly_limit_seconds"]
-        labels = {"monthly_limit_seconds": "Monthly limit (seconds)"}
+class MemberLimitForm(forms.Form):
+    monthly_limit_seconds = forms.IntegerField(
+        label="Monthly limit (seconds)", min_value=0, max_value=2**31 - 1, required=False
+    )
 
 
 class DeleteTeamForm(forms.Form):

@@ -1,4 +1,9 @@
-"""The CometAPI key a team spends: the client its calls go through, and the free key check."""
+"""The CometAPI key a team spends: the client its calls go through, and the free key check.
+
+A team with a key of its own spends that. Otherwise it spends the server's ``COMETAPI_KEY``,
+but only when the operator allowed it (``Team.server_key_allowed``, set in the Django admin,
+or ``SERVER_KEY_FOR_ALL_TEAMS``): a stranger who signs up cannot spend the operator's credit.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +23,25 @@ from avatarstudio.kling.errors import (
 )
 
 
-def client_for_team(team: Team) -> KlingClient:
-    """The client for a team's calls: with the team's own CometAPI key, else the server's."""
+class ServerKeyRefused(PermissionDenied):
+    default_message = (
+        "This team has no CometAPI key of its own, and the server's key is kept for the teams "
+        "its operator allowed. A team admin can add the team's key in Team settings."
+    )
+
+
+def ensure_may_spend(team: Team) -> None:
+    """Raise ServerKeyRefused when the team would spend a server key it was not given."""
+    if team.uses_server_key and not team.may_use_server_key:
+        raise ServerKeyRefused()
+
+
+def client_for_team(team: Team, *, spending: bool = True) -> KlingClient:
+    """The client for a team's calls: with the team's own CometAPI key, else the server's
+    when the team may spend it. Calls that cost nothing (a poll of a task already paid for)
+    pass ``spending=False``: a team whose allowance was withdrawn still gets its videos."""
+    if spending:
+        ensure_may_spend(team)
     try:
         key = team.api_key
     except UnreadableSecret:

@@ -102,6 +102,21 @@ class Team(models.Model):
     )
     # Seconds of video the whole team may make in a calendar month; None means no limit.
     monthly_limit_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Set by an operator in the Django admin, never by the team: may it spend the server's
+    # CometAPI key (when it has none of its own), and how many seconds a month of it.
+    server_key_allowed = models.BooleanField(
+        "may use the server's key",
+        default=False,
+        help_text="Lets the team make videos on the server's CometAPI key when it has none "
+        "of its own. SERVER_KEY_FOR_ALL_TEAMS=1 allows every team.",
+    )
+    server_key_monthly_seconds = models.PositiveIntegerField(
+        "server key seconds a month",
+        null=True,
+        blank=True,
+        help_text="Seconds of video a month on the server's key; empty for the default "
+        "(SERVER_KEY_MONTHLY_SECONDS).",
+    )
 
     objects = TeamManager()
 
@@ -114,6 +129,22 @@ class Team(models.Model):
     @property
     def has_api_key(self) -> bool:
         return bool(self.api_key_encrypted)
+
+    @property
+    def uses_server_key(self) -> bool:
+        return not self.has_api_key
+
+    @property
+    def may_use_server_key(self) -> bool:
+        """Whether the operator lets this team spend the server's key (a laptop lets all)."""
+        return settings.SERVER_KEY_FOR_ALL_TEAMS or self.server_key_allowed
+
+    @property
+    def server_key_limit_seconds(self) -> int | None:
+        """The team's monthly seconds on the server's key; None means no limit."""
+        if self.server_key_monthly_seconds is not None:
+            return self.server_key_monthly_seconds
+        return settings.SERVER_KEY_MONTHLY_SECONDS
 
     @property
     def api_key(self) -> str:
@@ -159,6 +190,8 @@ class Team(models.Model):
             subject=member.user.email,
             detail=f"{before} → {member.get_role_display()}",
         )
+        if not member.can(Role.ADMIN):
+            self.withdraw_invitations_of(member, by.user, "no longer an admin")
 
     @transaction.atomic
     def remove_member(self, by: Membership, member: Membership) -> None:
@@ -170,6 +203,7 @@ class Team(models.Model):
             raise NotAllowed("Only an admin can remove people from the team.")
         member.delete()
         AuditEvent.objects.record(self, by.user, AuditAction.REMOVED, subject=member.user.email)
+        self.withdraw_invitations_of(member, by.user, "removed from the team")
 
     @transaction.atomic
     def leave(self, member: Membership) -> None:
@@ -179,6 +213,40 @@ class Team(models.Model):
             )
         member.delete()
         AuditEvent.objects.record(self, member.user, AuditAction.LEFT, subject=member.user.email)
+        self.withdraw_invitations_of(member, member.user, "left the team")
+
+    def withdraw_invitations_of(self, member: Membership, by: AbstractBaseUser, reason: str) -> int:
+        """Withdraw the open invitations ``member`` made: without the rights that made them,
+        their links must not let anyone (themselves included) back in."""
+        pending = self.invitations.pending().filter(invited_by=member.user)
+        withdrawn = list(pending)
+        pending.update(revoked_at=timezone.now())
+        for invitation in withdrawn:
+            AuditEvent.objects.record(
+                self,
+                by,
+                AuditAction.INVITATION_REVOKED,
+                subject=invitation.email or "invitation link",
+                detail=f"made by {member.user.email}, {reason}",
+            )
+        return len(withdrawn)
+
+    @transaction.atomic
+    def set_member_limit(self, by: Membership, member: Membership, seconds: int | None) -> None:
+        if not by.may_set_limit_of(member):
+            raise NotAllowed(
+                "Only the owner can set the owner's or their own limit; an admin sets the "
+                "limits of the members they manage."
+            )
+        member.monthly_limit_seconds = seconds
+        member.save(update_fields=["monthly_limit_seconds"])
+        AuditEvent.objects.record(
+            self,
+            by.user,
+            AuditAction.LIMIT_CHANGED,
+            subject=member.user.email,
+            detail=f"{seconds} s a month" if seconds is not None else "no limit",
+        )
 
     @transaction.atomic
     def transfer_ownership(self, by: Membership, to: Membership) -> None:
@@ -234,6 +302,13 @@ class Membership(models.Model):
     def may_manage(self, other: Membership) -> bool:
         """Admins and the owner manage everyone else but the owner."""
         return self.can(Role.ADMIN) and other.role != Role.OWNER and other.pk != self.pk
+
+    def may_set_limit_of(self, other: Membership) -> bool:
+        """The owner sets anyone's monthly limit, their own too; an admin only the limits of
+        the people they manage, never the owner's."""
+        if self.role == Role.OWNER:
+            return other.team_id == self.team_id
+        return self.may_manage(other)
 
     @property
     def grantable_roles(self) -> list[Role]:

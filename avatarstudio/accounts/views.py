@@ -276,19 +276,17 @@ def set_member_limit(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_for_team_or_404(
         request, Membership.objects.select_related("user"), Role.ADMIN, pk=pk
     )
-    form = MemberLimitForm(request.POST, instance=member)
+    form = MemberLimitForm(request.POST)
     if not form.is_valid():
         messages.error(request, "A limit is a whole number of seconds, or empty for none.")
         return redirect("studio:usage")
-    form.save()
-    limit = member.monthly_limit_seconds
-    AuditEvent.objects.record(
-        request.team,
-        request.user,
-        AuditAction.LIMIT_CHANGED,
-        subject=member.user.email,
-        detail=f"{limit} s a month" if limit is not None else "no limit",
-    )
+    try:
+        request.team.set_member_limit(
+            request.membership, member, form.cleaned_data["monthly_limit_seconds"]
+        )
+    except NotAllowed as refusal:
+        messages.error(request, str(refusal))
+        return redirect("studio:usage")
     messages.success(request, f"Monthly limit saved for {member.user.email}.")
     return redirect("studio:usage")
 

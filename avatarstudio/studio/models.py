@@ -249,10 +249,6 @@ class VoiceQuerySet(models.QuerySet["Voice"]):
             speed=speed,
         )
 
-    def spoken_for(self, user: Any, since: datetime) -> VoiceQuerySet:
-        """Speech this user had Kling's TTS make since ``since``."""
-        return self.filter(created_by=user, kind=VoiceKind.SCRIPT, created__gte=since)
-
     def never_used_before(self, moment: datetime) -> VoiceQuerySet:
         """Previews and recordings nobody made a video with, made before ``moment``."""
         return self.filter(last_used_at__isnull=True, created__lt=moment)
@@ -317,3 +313,110 @@ class Voice(models.Model):
             voice_language=self.language,
             voice_speed=self.speed,
         )
+
+
+class Charge(models.TextChoices):
+    """Where a generation's credit stands in the ledger."""
+
+    RESERVED = "reserved", "Reserved"
+    SETTLED = "settled", "Charged"
+    RELEASED = "released", "Released"
+
+
+class LedgerQuerySet(models.QuerySet["LedgerEntry"]):
+    def for_team(self, team: Team) -> LedgerQuerySet:
+        return self.filter(team=team)
+
+    def in_months(self, start: datetime, end: datetime) -> LedgerQuerySet:
+        return self.filter(created__gte=start, created__lt=end)
+
+    def on_server_key(self) -> LedgerQuerySet:
+        return self.filter(on_server_key=True)
+
+    def reserved(self) -> LedgerQuerySet:
+        return self.filter(charge=Charge.RESERVED)
+
+    def settled(self) -> LedgerQuerySet:
+        return self.filter(charge=Charge.SETTLED)
+
+
+# What an entry counts against a limit: its real figure once settled, its worst case while the
+# job runs, nothing once released.
+COUNTED_SECONDS = models.Case(
+    models.When(charge=Charge.SETTLED, then=models.F("seconds")),
+    models.When(charge=Charge.RESERVED, then=models.F("reserved_seconds")),
+    default=models.Value(0.0),
+    output_field=models.FloatField(),
+)
+
+
+class LedgerEntry(models.Model):
+    """The credit one generation holds: reserved at submit for the worst case, settled to the
+    clip's real length (and what Kling says it charged) when it is made, or released when the
+    job fails without a charge. It outlives the generation and its clip, so deleting a clip
+    gives no credit back: the video was paid for. ``studio.ledger`` writes it, and
+    ``studio.quotas`` is the only reader of what was spent."""
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="ledger_entries")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    generation = models.OneToOneField(
+        Generation, models.SET_NULL, null=True, blank=True, related_name="ledger_entry"
+    )
+    mode = models.CharField(max_length=3, choices=Mode.choices, default=Mode.STD)
+    on_server_key = models.BooleanField(default=False)
+    charge = models.CharField(max_length=10, choices=Charge.choices, default=Charge.RESERVED)
+    reserved_seconds = models.FloatField()
+    seconds = models.FloatField(null=True, blank=True)
+    provider_units = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LedgerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["team", "created"], name="ledger_by_team_month")]
+
+    def __str__(self) -> str:
+        return f"{self.get_charge_display()}: {self.counted_seconds:g} s ({self.team})"
+
+    @property
+    def counted_seconds(self) -> float:
+        if self.charge == Charge.SETTLED:
+            return self.seconds or 0.0
+        return self.reserved_seconds if self.charge == Charge.RESERVED else 0.0
+
+
+class SpeechCallQuerySet(models.QuerySet["SpeechCall"]):
+    def since(self, moment: datetime) -> SpeechCallQuerySet:
+        return self.filter(created__gte=moment)
+
+    def by_member(self, user: Any) -> SpeechCallQuerySet:
+        return self.filter(member=user)
+
+    def by_team(self, team: Team) -> SpeechCallQuerySet:
+        return self.filter(team=team)
+
+
+class SpeechCall(models.Model):
+    """One call that went out to Kling's paid text-to-speech, kept whatever came of it (a
+    speech too long to use was still paid for) and kept when its team is deleted, so the
+    hourly caps count every call."""
+
+    team = models.ForeignKey(Team, models.SET_NULL, null=True, blank=True, related_name="+")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    characters = models.PositiveIntegerField()
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = SpeechCallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"TTS call of {self.characters} characters at {self.created:%Y-%m-%d %H:%M}"

@@ -1,8 +1,10 @@
-"""Seconds of video made, what they are estimated to cost, and the monthly limits on them.
+"""Seconds of video spent, what they are estimated to cost, and the monthly limits on them.
 
-A generation counts from the moment it is submitted, for the length of its voice (the clip is
-as long), unless it fails: a failed job makes no video. Months are calendar months in the
-server's time zone. Costs are estimates from the team's own price table.
+The credit ledger (``LedgerEntry``, written by ``studio.ledger``) is what counts: a job holds
+its worst case from the moment it is submitted, then its clip's real length once made, and
+nothing if it failed without a charge. This module is the only reader of what was spent.
+Months are calendar months in the server's time zone; costs are estimates from the team's own
+price table, set beside what Kling said it charged.
 """
 
 from __future__ import annotations
@@ -12,16 +14,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from avatarstudio.accounts.keys import ServerKeyRefused, ensure_may_spend
 from avatarstudio.accounts.models import Membership, Team
-from avatarstudio.studio.models import Generation, Status
+from avatarstudio.studio.models import COUNTED_SECONDS, Charge, LedgerEntry
 
 
 class QuotaExceeded(Exception):
-    """A monthly limit would be overrun; the message says which, and what is left."""
+    """A monthly limit would be overrun, or the team may not spend; the message says what to do."""
 
 
 def month_start(moment: datetime | date | None = None) -> datetime:
@@ -42,49 +45,96 @@ def previous_month(start: datetime) -> datetime:
     return month_start(timezone.localtime(start).date() - timedelta(days=1))
 
 
-def counted(team: Team, start: datetime, end: datetime | None = None) -> Any:
-    """The team's generations that count against the months from ``start`` to ``end`` (by
-    default the one month beginning at ``start``)."""
-    return Generation.objects.filter(
-        team=team, created__gte=start, created__lt=end or next_month(start)
-    ).exclude(status=Status.FAILED)
+def entries(team: Team, start: datetime, end: datetime | None = None) -> Any:
+    """The team's ledger entries for the months from ``start`` to ``end`` (by default the one
+    month beginning at ``start``)."""
+    return LedgerEntry.objects.for_team(team).in_months(start, end or next_month(start))
 
 
-def seconds_used(team: Team, start: datetime, user: Any = None) -> float:
-    generations = counted(team, start)
+def seconds_used(
+    team: Team, start: datetime, user: Any = None, *, on_server_key: bool = False
+) -> float:
+    """Seconds the month counts: settled, plus the worst case of what is still running."""
+    found = entries(team, start)
     if user is not None:
-        generations = generations.filter(created_by=user)
-    return float(generations.aggregate(total=Sum("audio_seconds"))["total"] or 0)
+        found = found.filter(member=user)
+    if on_server_key:
+        found = found.on_server_key()
+    return float(found.aggregate(total=Sum(COUNTED_SECONDS))["total"] or 0)
 
 
-def ensure_room(team: Team, user: Any, seconds: float) -> None:
-    """Raise QuotaExceeded when ``seconds`` more would overrun the team's or the member's
-    monthly limit.
+@dataclass(frozen=True)
+class Limit:
+    """One monthly limit that applies to a submit, and how to say it."""
 
-    Call it inside the transaction that creates the generation, holding the team row's lock
-    (``services.start_generation`` does), so that concurrent submits are counted one by one.
-    """
+    seconds: int
+    used: float
+    whose: str  # "the team's", "your", "the server key's"
+    remedy: str
+
+    @property
+    def left(self) -> float:
+        return max(self.seconds - self.used, 0)
+
+
+def limits_for(team: Team, user: Any) -> list[Limit]:
+    """Every monthly limit on what ``user`` makes in ``team`` this month."""
     start = month_start()
+    found = []
+    if team.monthly_limit_seconds is not None:
+        found.append(
+            Limit(
+                team.monthly_limit_seconds,
+                seconds_used(team, start),
+                "the team's",
+                "ask an admin to raise the limit",
+            )
+        )
     member_limit = (
         Membership.objects.filter(team=team, user=user)
         .values_list("monthly_limit_seconds", flat=True)
         .first()
     )
-    if team.monthly_limit_seconds is not None:
-        left = team.monthly_limit_seconds - seconds_used(team, start)
-        if seconds > left:
-            raise QuotaExceeded(
-                f"This would go over the team's monthly limit of "
-                f"{team.monthly_limit_seconds} s: {max(left, 0):.0f} s are left this month. "
-                "Use a shorter voice, or ask an admin to raise the limit."
-            )
     if member_limit is not None:
-        left = member_limit - seconds_used(team, start, user)
-        if seconds > left:
+        found.append(
+            Limit(
+                member_limit,
+                seconds_used(team, start, user),
+                "your",
+                "ask an admin to raise your limit",
+            )
+        )
+    server_limit = team.server_key_limit_seconds if team.uses_server_key else None
+    if server_limit is not None:
+        found.append(
+            Limit(
+                server_limit,
+                seconds_used(team, start, on_server_key=True),
+                "this server's key's",
+                "ask an admin to add the team's own CometAPI key in Team settings",
+            )
+        )
+    return found
+
+
+def ensure_room(team: Team, user: Any, seconds: float) -> None:
+    """Raise QuotaExceeded when ``seconds`` more would overrun a monthly limit, or when the
+    team may not spend the server's key.
+
+    Call it inside the transaction that creates the generation and reserves its credit,
+    holding the team row's lock (``services.start_generation`` does), so that concurrent
+    submits are counted one by one.
+    """
+    try:
+        ensure_may_spend(team)
+    except ServerKeyRefused as refusal:
+        raise QuotaExceeded(refusal.message) from None
+    for limit in limits_for(team, user):
+        if seconds > limit.left:
             raise QuotaExceeded(
-                f"This would go over your monthly limit of {member_limit} s: "
-                f"{max(left, 0):.0f} s are left this month. Use a shorter voice, or ask an "
-                "admin to raise your limit."
+                f"This would go over {limit.whose} monthly limit of {limit.seconds} s: "
+                f"{limit.left:.0f} s are left this month. Use a shorter voice, or "
+                f"{limit.remedy}."
             )
 
 
@@ -101,55 +151,75 @@ class Allowance:
 
 
 def allowance(team: Team, membership: Membership) -> Allowance | None:
-    """The tighter of the team's and the member's monthly limits, or None when neither is set."""
-    start = month_start()
-    options = []
-    if team.monthly_limit_seconds is not None:
-        options.append(Allowance(seconds_used(team, start), team.monthly_limit_seconds))
-    if membership.monthly_limit_seconds is not None:
-        used = seconds_used(team, start, membership.user)
-        options.append(Allowance(used, membership.monthly_limit_seconds))
-    return min(options, key=lambda option: option.left) if options else None
+    """The tightest monthly limit on this member, or None when none is set."""
+    found = limits_for(team, membership.user)
+    if not found:
+        return None
+    tightest = min(found, key=lambda limit: limit.left)
+    return Allowance(tightest.used, tightest.seconds)
+
+
+@dataclass
+class Spending:
+    """A member's or a month's figures: videos, seconds held and settled, and money."""
+
+    clips: int = 0
+    reserved: float = 0.0  # the worst case of jobs still running
+    settled: float = 0.0  # the real length of videos made
+    estimated: Decimal = Decimal("0.00")  # from the team's prices, for what counts
+    charged: Decimal | None = None  # what Kling said it took, where it said
+
+    @property
+    def seconds(self) -> float:
+        return self.reserved + self.settled
+
+    def add(self, team: Team, row: dict[str, Any]) -> None:
+        self.clips += row["clips"]
+        self.reserved += float(row["reserved"] or 0)
+        self.settled += float(row["settled"] or 0)
+        counted = Decimal(str(float(row["reserved"] or 0) + float(row["settled"] or 0)))
+        self.estimated = (self.estimated + counted * team.price_per_second(row["mode"])).quantize(
+            Decimal("0.01")
+        )
+        if row["charged"] is not None:
+            self.charged = (self.charged or Decimal("0")) + row["charged"]
+
+
+def _spending_rows(found: Any, *group: str) -> Any:
+    return (
+        found.exclude(charge=Charge.RELEASED)
+        .values(*group, "mode")
+        .annotate(
+            clips=Count("id"),
+            reserved=Sum("reserved_seconds", filter=Q(charge=Charge.RESERVED)),
+            settled=Sum("seconds", filter=Q(charge=Charge.SETTLED)),
+            charged=Sum("provider_units"),
+        )
+        .order_by()
+    )
 
 
 @dataclass
 class MemberUsage:
     membership: Membership
-    seconds: float
-    clips: int
-    cost: Decimal
-
-
-def _cost(team: Team, seconds_by_mode: dict[str, float]) -> Decimal:
-    total = sum(
-        (Decimal(str(seconds)) * team.price_per_second(mode))
-        for mode, seconds in seconds_by_mode.items()
-    )
-    return Decimal(total).quantize(Decimal("0.01"))
+    spending: Spending
 
 
 def by_member(team: Team, start: datetime) -> list[MemberUsage]:
-    """Every current member with what they made in the month (members who left are omitted)."""
-    rows = (
-        counted(team, start)
-        .values("created_by", "mode")
-        .annotate(seconds=Sum("audio_seconds"), clips=Count("id"))
-    )
-    seconds: dict[Any, dict[str, float]] = {}
-    clips: dict[Any, int] = {}
-    for row in rows:
-        seconds.setdefault(row["created_by"], {})[row["mode"]] = float(row["seconds"] or 0)
-        clips[row["created_by"]] = clips.get(row["created_by"], 0) + row["clips"]
+    """Every current member with what they spent in the month (members who left are omitted)."""
+    spending: dict[Any, Spending] = {}
+    for row in _spending_rows(entries(team, start), "member"):
+        spending.setdefault(row["member"], Spending()).add(team, row)
     members = Membership.objects.filter(team=team).select_related("user").order_by("user__email")
-    return [
-        MemberUsage(
-            membership=member,
-            seconds=sum(seconds.get(member.user_id, {}).values()),
-            clips=clips.get(member.user_id, 0),
-            cost=_cost(team, seconds.get(member.user_id, {})),
-        )
-        for member in members
-    ]
+    return [MemberUsage(member, spending.get(member.user_id, Spending())) for member in members]
+
+
+def month_total(team: Team, start: datetime) -> Spending:
+    """The whole team's month, members who left included."""
+    total = Spending()
+    for row in _spending_rows(entries(team, start)):
+        total.add(team, row)
+    return total
 
 
 @dataclass
@@ -164,21 +234,19 @@ def by_month(team: Team, months: int = 6, until: datetime | None = None) -> list
     starts = [month_start(until)]
     for _ in range(months - 1):
         starts.insert(0, previous_month(starts[0]))
-    rows = (
-        counted(team, starts[0], next_month(starts[-1]))
-        .annotate(month=TruncMonth("created"))
-        .values("month", "mode")
-        .annotate(seconds=Sum("audio_seconds"))
+    found: dict[date | None, Spending] = {}
+    rows = _spending_rows(
+        entries(team, starts[0], next_month(starts[-1])).annotate(month=TruncMonth("created")),
+        "month",
     )
-    found: dict[date, dict[str, float]] = {}
     for row in rows:
         key = timezone.localtime(row["month"]).date() if row["month"] else None
-        found.setdefault(key, {})[row["mode"]] = float(row["seconds"] or 0)
+        found.setdefault(key, Spending()).add(team, row)
     return [
         MonthUsage(
             start=start,
-            seconds=sum(found.get(start.date(), {}).values()),
-            cost=_cost(team, found.get(start.date(), {})),
+            seconds=found.get(start.date(), Spending()).seconds,
+            cost=found.get(start.date(), Spending()).estimated,
         )
         for start in starts
     ]

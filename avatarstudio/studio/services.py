@@ -15,7 +15,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -29,7 +28,7 @@ from avatarstudio.kling.voices import TtsVoice
 from avatarstudio.media.fetch import TooLarge, UnsafeURL, fetch_bytes
 from avatarstudio.media.probe import AudioInfo
 from avatarstudio.media.validation import check_photo
-from avatarstudio.studio import quotas
+from avatarstudio.studio import ledger, quotas
 from avatarstudio.studio.models import Generation, Voice, VoiceKind, VoiceSource
 from avatarstudio.studio.pipeline import speech
 from avatarstudio.studio.pipeline.tasks import wake_up
@@ -147,7 +146,8 @@ def start_generation(
     """Store the inputs, create the queued row and wake the worker once it is committed.
 
     The same submission token (a double click, a resubmitted form) gives back the generation
-    it already made. Raises ``quotas.QuotaExceeded`` when a monthly limit would be overrun.
+    it already made. The job's worst case is reserved in the credit ledger in the same
+    transaction; raises ``quotas.QuotaExceeded`` when that would overrun a monthly limit.
     """
     existing = Generation.objects.filter(team=team, submission_token=submission_token).first()
     if existing is not None:
@@ -170,8 +170,9 @@ def start_generation(
             # The team row's lock makes concurrent submits take turns at the quota check
             # (PostgreSQL; SQLite's write transactions already run one at a time here).
             locked = Team.objects.select_for_update().get(pk=team.pk)
-            quotas.ensure_room(locked, user, audio_seconds or 0)
+            quotas.ensure_room(locked, user, ledger.worst_case_seconds(audio_seconds))
             generation.save(force_insert=True)
+            ledger.reserve(generation)
             if voice is not None:
                 Voice.objects.filter(pk=voice.pk).update(last_used_at=timezone.now())
     except IntegrityError:
@@ -212,12 +213,7 @@ def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> 
 
     Raises ``speech.VoiceProblem`` with what to change.
     """
-    limit = settings.TTS_PER_MEMBER_PER_HOUR
-    if Voice.objects.spoken_for(user, timezone.now() - timedelta(hours=1)).count() >= limit:
-        raise speech.VoiceProblem(
-            f"You have made {limit} speeches in the last hour, the most we allow. Try again a "
-            "little later, or upload or record a voice instead."
-        )
+    speech.ensure_speech_allowed(team, user)
     voice = Voice(
         team=team,
         created_by=user,
@@ -227,7 +223,7 @@ def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> 
         language=speaker.language,
         speed=speed,
     )
-    made = speech.text_to_speech(team, voice.speech_request())
+    made = speech.text_to_speech(team, voice.speech_request(), user=user)
     speech.check_speech_length(made.duration)
     voice.duration = made.duration
     voice.audio_id, voice.audio_id_made_at = made.audio_id, timezone.now()

@@ -27,7 +27,7 @@ from avatarstudio.core.formatting import plain_number
 from avatarstudio.core.streaming import file_response, stored_file_response
 from avatarstudio.kling import webhooks
 from avatarstudio.library.models import Clip
-from avatarstudio.studio import charts, quotas, services
+from avatarstudio.studio import charts, ledger, quotas, services
 from avatarstudio.studio.forms import GenerationForm, ScriptForm, price_table
 from avatarstudio.studio.models import Generation, Voice
 from avatarstudio.studio.pipeline import inputs
@@ -204,16 +204,19 @@ def _month_from(request: HttpRequest) -> date:
 @require_GET
 def usage_page(request: HttpRequest) -> HttpResponse:
     start = quotas.month_start(_month_from(request))
-    members = quotas.by_member(request.team, start)
     months = quotas.by_month(request.team, 6, until=start)
+    members = [
+        (row, request.membership.may_set_limit_of(row.membership))
+        for row in quotas.by_member(request.team, start)
+    ]
     context = {
         "start": start,
         "previous": quotas.previous_month(start),
         "next": quotas.next_month(start),
         "is_current": start == quotas.month_start(),
         "members": members,
-        "total_seconds": sum(row.seconds for row in members),
-        "total_cost": sum(row.cost for row in members),
+        "total": quotas.month_total(request.team, start),
+        "worst_case": f"{ledger.worst_case_seconds(None):g}",
         "chart": charts.month_bars(months),
         "prices": {mode: plain_number(request.team.price_per_second(mode)) for mode in Mode.values},
     }

@@ -11,8 +11,8 @@ from django.db import connection
 from django.utils import timezone
 
 from avatarstudio.accounts.models import Membership
-from avatarstudio.studio import quotas
-from avatarstudio.studio.models import Generation, Status
+from avatarstudio.studio import ledger, quotas
+from avatarstudio.studio.models import Generation, LedgerEntry, Status
 from avatarstudio.studio.quotas import QuotaExceeded
 from tests.helpers import client_in
 from tests.studio.helpers import start_generation
@@ -21,11 +21,17 @@ pytestmark = pytest.mark.django_db
 
 
 def made(team, user, seconds: float, *, mode: str = "std", status=Status.READY, when=None):
+    """A generation that ended as ``status``, its credit settled or released as the pipeline
+    does it."""
     generation = start_generation(team, user, seconds=seconds, mode=mode)
-    changes = {"status": status}
     if when is not None:
-        changes["created"] = when
-    Generation.objects.filter(pk=generation.pk).update(**changes)
+        Generation.objects.filter(pk=generation.pk).update(created=when)
+        LedgerEntry.objects.filter(generation=generation).update(created=when)
+    Generation.objects.filter(pk=generation.pk).update(status=status)
+    if status == Status.READY:
+        ledger.settle(generation, seconds)
+    elif status == Status.FAILED:
+        ledger.release(generation)
     return generation
 
 
@@ -38,10 +44,13 @@ def test_usage_adds_up_seconds_and_cost_per_member_for_the_month(team, owner, me
     made(team, member, 30, status=Status.FAILED)  # failures make no video and do not count
     made(team, member, 50, when=timezone.now() - timezone.timedelta(days=62))  # another month
 
-    rows = {row.membership.user.email: row for row in quotas.by_member(team, quotas.month_start())}
-    assert (rows["owner@example.com"].seconds, rows["owner@example.com"].clips) == (14, 2)
-    assert rows["owner@example.com"].cost == Decimal("9.00")  # 10 × 0.5 + 4 × 1.0
-    assert (rows["member@example.com"].seconds, rows["member@example.com"].cost) == (
+    rows = {
+        row.membership.user.email: row.spending
+        for row in quotas.by_member(team, quotas.month_start())
+    }
+    assert (rows["owner@example.com"].settled, rows["owner@example.com"].clips) == (14, 2)
+    assert rows["owner@example.com"].estimated == Decimal("9.00")  # 10 × 0.5 + 4 × 1.0
+    assert (rows["member@example.com"].settled, rows["member@example.com"].estimated) == (
         6,
         Decimal("3.00"),
     )

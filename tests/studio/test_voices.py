@@ -11,8 +11,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from avatarstudio.accounts.deletion import delete_team
+from avatarstudio.accounts.models import Team
 from avatarstudio.media.probe import probe_audio
-from avatarstudio.studio.models import Generation, Status, Voice, VoiceKind
+from avatarstudio.studio.models import Generation, SpeechCall, Status, Voice, VoiceKind
 from avatarstudio.studio.services import forget_unused_voices
 from tests.helpers import client_in
 from tests.media_factory import photo_bytes, recording_bytes
@@ -274,9 +276,41 @@ def test_speech_per_member_is_limited_per_hour(team, member, provider, settings)
     response = client.post("/voices/preview/", with_script(SCRIPT + " Once more."))
     assert "You have made 2 speeches in the last hour" in response.content.decode()
     assert provider.stats["tts_calls"] == 2
-    Voice.objects.update(created=timezone.now() - timedelta(hours=2))
+    SpeechCall.objects.update(created=timezone.now() - timedelta(hours=2))
     client.post("/voices/preview/", with_script(SCRIPT + " Later."))
     assert provider.stats["tts_calls"] == 3
+
+
+def test_speeches_too_long_to_use_count_towards_the_hourly_cap(team, member, provider, settings):
+    settings.TTS_PER_MEMBER_PER_HOUR = 2
+    client = client_in(team, member)
+    too_long = ("This sentence is long enough to read aloud slowly. " * 19)[:1000]
+    for speed in ("0.8", "0.9"):
+        client.post("/voices/preview/", with_script(too_long, speed=speed))
+    assert not Voice.objects.exists()  # paid for, never kept
+    response = client.post("/voices/preview/", with_script(SCRIPT))
+    assert "You have made 2 speeches in the last hour" in response.content.decode()
+    assert provider.stats["tts_calls"] == 2
+
+
+def test_deleting_a_team_does_not_reset_its_members_hourly_cap(owner, provider, settings):
+    settings.TTS_PER_MEMBER_PER_HOUR = 1
+    first = Team.objects.create_with_owner("First", owner)
+    client_in(first, owner).post("/voices/preview/", with_script(SCRIPT))
+    delete_team(first, owner)
+    second = Team.objects.create_with_owner("Second", owner)
+    response = client_in(second, owner).post("/voices/preview/", with_script(SCRIPT))
+    assert "You have made 1 speech in the last hour" in response.content.decode()
+    assert provider.stats["tts_calls"] == 1
+
+
+def test_a_team_has_its_own_hourly_cap_across_members(team, owner, member, provider, settings):
+    settings.TTS_PER_TEAM_PER_HOUR = 2
+    client_in(team, owner).post("/voices/preview/", with_script(SCRIPT))
+    client_in(team, member).post("/voices/preview/", with_script(SCRIPT + " Again."))
+    response = client_in(team, member).post("/voices/preview/", with_script(SCRIPT + " More."))
+    assert "Your team has made 2 speeches in the last hour" in response.content.decode()
+    assert SpeechCall.objects.by_team(team).count() == 2
 
 
 def test_a_script_spoken_before_a_limit_refused_the_video_is_reused_on_the_next_try(

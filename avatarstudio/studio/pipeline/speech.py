@@ -8,9 +8,11 @@ for. ``services.speak`` makes a team voice with these; the submit step renews an
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import IO, Any
 
 import httpx
+from django.conf import settings
 from django.utils import timezone
 
 from avatarstudio.accounts.keys import client_for_team
@@ -19,7 +21,7 @@ from avatarstudio.kling.errors import InvalidRequest, KlingError, ProviderUnreac
 from avatarstudio.kling.limits import provider_limits
 from avatarstudio.kling.types import Speech, SpeechRequest
 from avatarstudio.media.fetch import Incomplete, TooLarge, UnsafeURL
-from avatarstudio.studio.models import Voice
+from avatarstudio.studio.models import SpeechCall, Voice
 from avatarstudio.studio.pipeline.provider import download_result
 
 logger = logging.getLogger(__name__)
@@ -45,10 +47,41 @@ def check_speech_length(seconds: float) -> None:
         )
 
 
-def text_to_speech(team: Team, request: SpeechRequest) -> Speech:
-    """One TTS call with the team's key; a refusal becomes a VoiceProblem to show."""
+def ensure_speech_allowed(team: Team, user: Any) -> None:
+    """Raise VoiceProblem when the member or the team has made the most TTS calls an hour
+    allows: every call is paid, whether or not its speech was kept."""
+    since = timezone.now() - timedelta(hours=1)
+    calls = SpeechCall.objects.since(since)
+    member_limit, team_limit = settings.TTS_PER_MEMBER_PER_HOUR, settings.TTS_PER_TEAM_PER_HOUR
+    if calls.by_member(user).count() >= member_limit:
+        raise VoiceProblem(
+            f"You have made {_speeches(member_limit)} in the last hour, the most we allow. Try "
+            "again a little later, or upload or record a voice instead."
+        )
+    if calls.by_team(team).count() >= team_limit:
+        raise VoiceProblem(
+            f"Your team has made {_speeches(team_limit)} in the last hour, the most we allow. "
+            "Try again a little later, or upload or record a voice instead."
+        )
+
+
+def _speeches(count: int) -> str:
+    return f"{count} speech" if count == 1 else f"{count} speeches"
+
+
+def record_call(team: Team, user: Any, request: SpeechRequest) -> None:
+    """Count a TTS call before it goes out: one whose answer is lost was still paid for."""
+    SpeechCall.objects.create(
+        team=team, member=user if getattr(user, "pk", None) else None, characters=len(request.text)
+    )
+
+
+def text_to_speech(team: Team, request: SpeechRequest, *, user: Any = None) -> Speech:
+    """One TTS call with the team's key, counted for ``user`` and the team; a refusal becomes
+    a VoiceProblem to show."""
     try:
         with client_for_team(team) as client:
+            record_call(team, user, request)
             return client.text_to_speech(request)
     except InvalidRequest as error:
         logger.warning("tts refused for voice %s: %s", request.voice_id, error.code)
@@ -75,9 +108,11 @@ def download_speech(speech: Speech, destination: IO[bytes]) -> None:
         ) from None
 
 
-def renew_audio_id(voice: Voice, client: Any) -> None:
+def renew_audio_id(voice: Voice, client: Any, user: Any = None) -> None:
     """Give a script voice a new ``audio_id``: its old one is too old to send."""
-    speech = client.text_to_speech(voice.speech_request())
+    request = voice.speech_request()
+    record_call(voice.team, user, request)
+    speech = client.text_to_speech(request)
     check_speech_length(speech.duration)
     voice.audio_id, voice.audio_id_made_at = speech.audio_id, timezone.now()
     voice.duration = speech.duration

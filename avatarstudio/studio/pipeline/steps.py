@@ -42,6 +42,7 @@ from avatarstudio.library.models import Clip
 from avatarstudio.media.fetch import Incomplete, TooLarge, UnsafeURL
 from avatarstudio.media.probe import MediaError
 from avatarstudio.media.video import inspect_video, make_poster, transcode_to_mp4
+from avatarstudio.studio import ledger
 from avatarstudio.studio.models import Generation, Status, VoiceKind
 from avatarstudio.studio.pipeline import inputs, provider
 from avatarstudio.studio.pipeline.speech import VoiceProblem, renew_audio_id
@@ -150,9 +151,20 @@ def fail(
     generation.finished_at = timezone.now()
     generation.next_step_at = None
     generation.lease_until = None
-    generation.save()
+    with transaction.atomic():
+        generation.save()
+        if _may_have_been_charged(generation, code):
+            ledger.settle_unsaved(generation)
+        else:
+            ledger.release(generation)
     logger.info("generation %s failed: %s (%s)", generation.pk, code, message)
     return "failed"
+
+
+def _may_have_been_charged(generation: Generation, code: str) -> bool:
+    """Kling made the video (we could not save it), or its task may still finish and be
+    charged (we stopped waiting): the reservation stands. Any other failure cost nothing."""
+    return bool(generation.result_url) or (code == "timeout" and bool(generation.provider_task_id))
 
 
 def handle_provider_error(generation: Generation, error: KlingError) -> str:
@@ -230,7 +242,7 @@ def _use_a_fresh_audio_id(generation: Generation, client) -> None:
     if not generation.audio_id or voice is None or voice.kind != VoiceKind.SCRIPT:
         return
     if not voice.audio_id_is_fresh():
-        renew_audio_id(voice, client)
+        renew_audio_id(voice, client, generation.created_by)
     if generation.audio_id != voice.audio_id:
         generation.audio_id = voice.audio_id
         generation.save(update_fields=["audio_id"])
@@ -279,7 +291,7 @@ def build_request(generation: Generation) -> AvatarRequest:
 
 def poll(generation: Generation) -> str:
     try:
-        client = client_for_team(generation.team)
+        client = client_for_team(generation.team, spending=False)
     except KlingError as error:
         return handle_provider_error(generation, error)
     with client:
@@ -299,6 +311,7 @@ def poll(generation: Generation) -> str:
                 fixable_by=FixableBy.NOBODY,
                 retry_helps=True,
             )
+        ledger.record_provider_charge(generation, task.final_unit_deduction)
         generation.status = Status.SAVING
         generation.result_url = task.videos[0].url
         generation.lease_until = timezone.now() + SAVE_LEASE
@@ -429,7 +442,10 @@ def finish(generation: Generation) -> str:
     generation.finished_at = generation.finished_at or timezone.now()
     generation.next_step_at = None
     generation.lease_until = None
-    generation.save()
+    clip_seconds = Clip.objects.filter(generation=generation).values_list("duration", flat=True)
+    with transaction.atomic():
+        generation.save()
+        ledger.settle(generation, clip_seconds.first() or 0.0)
     logger.info("generation %s: ready", generation.pk)
     return "ready"
 

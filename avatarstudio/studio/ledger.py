@@ -1,0 +1,84 @@
+"""The credit ledger's writes: reserve at submit, settle when the clip is made, release when
+the job failed without a charge.
+
+Each generation holds one ``LedgerEntry``. ``reserve`` runs inside the transaction that
+creates the generation, holding the team row's lock, after ``quotas.ensure_room`` allowed the
+worst case; ``settle`` and ``release`` change only an entry still reserved, so a step that
+runs twice (a crash, a second wake-up) never moves credit twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+
+from avatarstudio.kling.limits import provider_limits
+from avatarstudio.studio.models import Charge, Generation, LedgerEntry
+
+logger = logging.getLogger(__name__)
+
+
+def worst_case_seconds(audio_seconds: float | None) -> float:
+    """What a job may cost before its length is known: the voice's length, or the longest
+    voice the provider takes (a pasted Kling ``audio_id`` has no length we can read)."""
+    if audio_seconds:
+        return float(audio_seconds)
+    return float(provider_limits().audio_max_seconds)
+
+
+def reserve(generation: Generation) -> LedgerEntry:
+    return LedgerEntry.objects.create(
+        team=generation.team,
+        member=generation.created_by,
+        generation=generation,
+        mode=generation.mode,
+        on_server_key=generation.team.uses_server_key,
+        reserved_seconds=worst_case_seconds(generation.audio_seconds),
+        created=generation.created or timezone.now(),
+    )
+
+
+def record_provider_charge(generation: Generation, final_unit_deduction: str) -> None:
+    """Keep what Kling says the finished task cost, to compare with the estimate."""
+    units = _units(final_unit_deduction)
+    if units is not None:
+        LedgerEntry.objects.filter(generation=generation).update(provider_units=units)
+
+
+def settle(generation: Generation, seconds: float) -> bool:
+    """The job made a video of ``seconds``: that is what it counts from now on."""
+    settled = (
+        LedgerEntry.objects.filter(generation=generation)
+        .reserved()
+        .update(charge=Charge.SETTLED, seconds=round(seconds, 3), ended_at=timezone.now())
+    )
+    if settled:
+        logger.info("generation %s: settled at %.1f s", generation.pk, seconds)
+    return bool(settled)
+
+
+def release(generation: Generation) -> bool:
+    """The job ended without a charge: its reservation counts no more."""
+    released = (
+        LedgerEntry.objects.filter(generation=generation)
+        .reserved()
+        .update(charge=Charge.RELEASED, seconds=0.0, ended_at=timezone.now())
+    )
+    return bool(released)
+
+
+def settle_unsaved(generation: Generation) -> bool:
+    """Kling made (and charged for) the video, but it could not be saved: the reservation
+    stands as the charge."""
+    entry = LedgerEntry.objects.filter(generation=generation).reserved().first()
+    return entry is not None and settle(generation, entry.reserved_seconds)
+
+
+def _units(raw: str) -> Decimal | None:
+    try:
+        units = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return units if units.is_finite() and 0 <= units < 10**9 else None
