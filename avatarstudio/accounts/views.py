@@ -245,7 +245,12 @@ def team_settings(request: HttpRequest) -> HttpResponse:
 def set_api_key(request: HttpRequest) -> HttpResponse:
     if "remove" in request.POST:
         request.team.replace_api_key("", request.user)
-        messages.success(request, "The team's key was removed; the server's key is used now.")
+        messages.success(
+            request,
+            "The team's key was removed; the server's key is used now."
+            if request.team.may_use_server_key
+            else "The team's key was removed; add one again to make videos.",
+        )
         return redirect("teams:settings")
     form = ApiKeyForm(request.POST)
     if not form.is_valid():

@@ -117,6 +117,21 @@ def limits_for(team: Team, user: Any) -> list[Limit]:
     return found
 
 
+def refusal(team: Team, user: Any) -> str:
+    """Why nothing at all can be started now (no key to spend, a limit used up), or ""."""
+    try:
+        ensure_may_spend(team)
+    except ServerKeyRefused as refused:
+        return refused.message
+    for limit in limits_for(team, user):
+        if limit.left <= 0:
+            return (
+                f"{limit.whose.capitalize()} monthly limit of {limit.seconds} s is used up "
+                f"this month. To make more, {limit.remedy}."
+            )
+    return ""
+
+
 def ensure_room(team: Team, user: Any, seconds: float) -> None:
     """Raise QuotaExceeded when ``seconds`` more would overrun a monthly limit, or when the
     team may not spend the server's key.

@@ -51,7 +51,12 @@ class InputProblem(Exception):
 
 def start_from_form(team: Team, user: Any, data: dict[str, Any]) -> Generation:
     """The create page's submit: fetch a photo given by address, make or reuse the voice, and
-    start the generation. ``data`` is ``GenerationForm.cleaned_data``."""
+    start the generation. ``data`` is ``GenerationForm.cleaned_data``.
+
+    A team that can start nothing (no key it may spend, a limit used up) is told before any
+    fetch or paid speech."""
+    if refused := quotas.refusal(team, user):
+        raise quotas.QuotaExceeded(refused)
     photo, extension = data.get("photo"), data.get("photo_extension", "")
     if data.get("photo_url"):
         photo, extension = fetch_photo(data["photo_url"])

@@ -77,6 +77,7 @@ def create(request: HttpRequest) -> HttpResponse:
         "modes": price_table(request.team),
         "limits": form.limits,
         "allowance": quotas.allowance(request.team, request.membership),
+        "refusal": quotas.refusal(request.team, request.user),
         **form.voice_context(),
     }
     if request.method == "POST" and request.htmx:
