@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -51,6 +53,27 @@ def photo_bytes(
         kwargs["exif"] = exif
     image.save(buffer, fmt, **kwargs)
     return buffer.getvalue()
+
+
+def blank_png_bytes(width: int, height: int) -> bytes:
+    """A valid black 1-bit PNG of any size, a few kilobytes even when huge: a decompression bomb.
+
+    Written chunk by chunk, because Pillow would first make the whole image in memory."""
+    row = bytes(1 + (width + 7) // 8)  # filter byte, then the row's pixels, 8 to a byte
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1 bit, greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", pixels)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    checksum = zlib.crc32(kind + data)
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", checksum)
 
 
 def voice_samples(
