@@ -110,6 +110,29 @@ def voice_bytes(seconds: float = 3.0, fmt: str = "wav", **kwargs: float) -> byte
     return buffer.getvalue()
 
 
+def silent_recording_bytes(
+    seconds: float, rate: int, layout: str = "mono", codec: str = "flac"
+) -> bytes:
+    """Silence in Matroska, the container WebM is made of. As FLAC, minutes of it at any rate
+    and up to 8 channels fit in a few kilobytes: what a costly "recording" is made of."""
+    channels = len(av.AudioLayout(layout).channels)
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="matroska") as output:
+        stream = output.add_stream(codec, rate=rate, layout=layout)
+        step = 4096
+        for start in range(0, int(seconds * rate), step):
+            length = min(step, int(seconds * rate) - start)
+            # Packed samples: PyAV cannot fill more than 8 planes from an array.
+            silence = np.zeros((1, length * channels), dtype=np.int16)
+            frame = av.AudioFrame.from_ndarray(silence, format="s16", layout=layout)
+            frame.sample_rate = rate
+            frame.pts = start
+            frame.time_base = Fraction(1, rate)
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return buffer.getvalue()
+
+
 def write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
