@@ -284,6 +284,9 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 20 * 1024 * 1024)
 # Ports a URL given by a person (a photo's address) may be fetched from; the provider's own
 # host is exempt.
 FETCH_ALLOWED_PORTS = [int(port) for port in env_list("FETCH_ALLOWED_PORTS", ["80", "443"])]
+# A photo's address is fetched while the create request waits: the whole download, however
+# slowly the other server sends it, gets this long before the person is asked to upload it.
+PHOTO_FETCH_DEADLINE_SECONDS = env_float("PHOTO_FETCH_DEADLINE_SECONDS", 15.0)
 # The deep health check (storage write, queue) answers only to this bearer token.
 HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")
 FILE_UPLOAD_PERMISSIONS = 0o640

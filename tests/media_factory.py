@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -53,6 +55,27 @@ def photo_bytes(
     return buffer.getvalue()
 
 
+def blank_png_bytes(width: int, height: int) -> bytes:
+    """A valid black 1-bit PNG of any size, a few kilobytes even when huge: a decompression bomb.
+
+    Written chunk by chunk, because Pillow would first make the whole image in memory."""
+    row = bytes(1 + (width + 7) // 8)  # filter byte, then the row's pixels, 8 to a byte
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1 bit, greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", pixels)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    checksum = zlib.crc32(kind + data)
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", checksum)
+
+
 def voice_samples(
     seconds: float, rate: int = 44_100, loud_from: float = 0.0, loud_to: float | None = None
 ) -> np.ndarray:
@@ -79,6 +102,29 @@ def voice_bytes(seconds: float = 3.0, fmt: str = "wav", **kwargs: float) -> byte
             else:
                 array = np.ascontiguousarray(chunk).reshape(1, -1)
             frame = av.AudioFrame.from_ndarray(array, format=sample_format, layout="mono")
+            frame.sample_rate = rate
+            frame.pts = start
+            frame.time_base = Fraction(1, rate)
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return buffer.getvalue()
+
+
+def silent_recording_bytes(
+    seconds: float, rate: int, layout: str = "mono", codec: str = "flac"
+) -> bytes:
+    """Silence in Matroska, the container WebM is made of. As FLAC, minutes of it at any rate
+    and up to 8 channels fit in a few kilobytes: what a costly "recording" is made of."""
+    channels = len(av.AudioLayout(layout).channels)
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="matroska") as output:
+        stream = output.add_stream(codec, rate=rate, layout=layout)
+        step = 4096
+        for start in range(0, int(seconds * rate), step):
+            length = min(step, int(seconds * rate) - start)
+            # Packed samples: PyAV cannot fill more than 8 planes from an array.
+            silence = np.zeros((1, length * channels), dtype=np.int16)
+            frame = av.AudioFrame.from_ndarray(silence, format="s16", layout=layout)
             frame.sample_rate = rate
             frame.pts = start
             frame.time_base = Fraction(1, rate)

@@ -1,5 +1,11 @@
 """Turn a browser recording (WebM/Opus from Chromium and Firefox, MP4/AAC from Safari, Ogg)
-into M4A (AAC in MP4), a format the provider accepts, with PyAV."""
+into M4A (AAC in MP4), a format the provider accepts, with PyAV.
+
+Converting decodes every sample, and a small file can hold a great many: 92 KiB of FLAC in
+WebM at 655 kHz in 8 channels cost 5 s of CPU. So the sample rate and the channels are
+refused from the header before anything is decoded, and again from each decoded frame (a
+header can lie), and decoding stops as soon as the sound decoded passes a budget.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,21 @@ from avatarstudio.media.probe import MediaError, sniff_audio_container
 SAMPLE_RATE = 48_000
 BIT_RATE = 96_000  # mono speech: small files (60 s is about 0.7 MB), clear voice
 MAX_INPUT_SECONDS = 120  # a recording twice the provider's limit is refused, not converted
+# Browsers record at 48 kHz (Safari at 44.1 kHz too); studio recorders go up to 96 kHz.
+MAX_SAMPLE_RATE = 96_000
+MAX_CHANNELS = 8  # 7.1: any layout a recording app offers; voices are mono or stereo
+# Samples of all channels together: the longest recording we take, in stereo at the highest
+# rate, a fraction of a second of CPU to convert.
+MAX_DECODED_SAMPLES = MAX_INPUT_SECONDS * MAX_SAMPLE_RATE * 2
+
+
+class UnsuitableRecording(MediaError):
+    """A recording we read but will not convert; the message says why and what to do."""
 
 
 def recording_to_m4a(source: BinaryIO) -> bytes:
-    """The recording's sound as an M4A file; raises MediaError when it is not audio we can read."""
+    """The recording's sound as an M4A file; raises UnsuitableRecording when it is too long or
+    too costly to convert, MediaError when it is not audio we can read."""
     output = io.BytesIO()
     demuxer = sniff_audio_container(source)
     try:
@@ -26,14 +43,14 @@ def recording_to_m4a(source: BinaryIO) -> bytes:
         ):
             if not recording.streams.audio:
                 raise MediaError("no sound in this recording")
+            sound = recording.streams.audio[0]
+            check_shape(sound.codec_context.sample_rate, sound.codec_context.channels)
             encoder = m4a.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
             encoder.bit_rate = BIT_RATE
             resampler = av.AudioResampler(format="fltp", layout="mono", rate=SAMPLE_RATE)
-            seconds = 0.0
-            for frame in recording.decode(recording.streams.audio[0]):
-                seconds += frame.samples / (frame.sample_rate or SAMPLE_RATE)
-                if seconds > MAX_INPUT_SECONDS:
-                    raise MediaError("a recording far longer than a minute")
+            decoded = DecodedSound()
+            for frame in recording.decode(sound):
+                decoded.add(frame)
                 for piece in resampler.resample(frame):
                     m4a.mux(encoder.encode(piece))
             for piece in resampler.resample(None):
@@ -42,3 +59,43 @@ def recording_to_m4a(source: BinaryIO) -> bytes:
     except av.FFmpegError:
         raise MediaError("not a readable recording") from None
     return output.getvalue()
+
+
+def check_shape(sample_rate: int, channels: int) -> None:
+    """Refuse a sample rate or a number of channels we do not convert (0 is unknown yet)."""
+    if sample_rate > MAX_SAMPLE_RATE:
+        raise UnsuitableRecording(
+            f"This recording is sampled at {sample_rate:,} Hz; we convert at most "
+            f"{MAX_SAMPLE_RATE:,} Hz. Save it at 48,000 Hz and try again, or record in the "
+            "browser."
+        )
+    if channels > MAX_CHANNELS:
+        raise UnsuitableRecording(
+            f"This recording has {channels} sound channels; we convert at most "
+            f"{MAX_CHANNELS}. Save it as mono or stereo and try again."
+        )
+
+
+class DecodedSound:
+    """What has been decoded so far, refused as soon as it passes a cap."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.samples = 0
+
+    def add(self, frame: av.AudioFrame) -> None:
+        channels = len(frame.layout.channels)
+        check_shape(frame.sample_rate, channels)
+        self.seconds += frame.samples / (frame.sample_rate or SAMPLE_RATE)
+        self.samples += frame.samples * channels
+        if self.seconds > MAX_INPUT_SECONDS:
+            raise UnsuitableRecording(
+                f"This recording is longer than {MAX_INPUT_SECONDS // 60} minutes, the most we "
+                "convert. Trim it and try again."
+            )
+        if self.samples > MAX_DECODED_SAMPLES:
+            raise UnsuitableRecording(
+                f"This recording holds more sound than a {MAX_INPUT_SECONDS // 60}-minute "
+                f"voice in stereo at {MAX_SAMPLE_RATE:,} Hz (it has many channels at a high "
+                "sample rate). Save it as mono or stereo at 48,000 Hz and try again."
+            )

@@ -4,14 +4,20 @@ Every connection, the first and each redirect's, resolves the host itself and re
 address that is not public (loopback, private, link-local such as cloud metadata, multicast,
 reserved), so a DNS answer cannot be swapped between the check and the connection. The
 configured provider's own host may be allowed explicitly: the simulator lives on loopback.
+
+A fetch may also have a total deadline. The per-read timeout alone lets a server that sends a
+byte every few seconds hold a web thread for as long as it likes, so every read and write on
+the connections (headers, body, TLS handshake, redirects) waits at most until the deadline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import ipaddress
 import socket
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
@@ -31,6 +37,14 @@ class TooLarge(ValueError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"more than {limit} bytes")
         self.limit = limit
+
+
+class TooSlow(ValueError):
+    """The whole answer did not arrive within the fetch's total deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"not downloaded within {seconds:g} seconds")
+        self.seconds = seconds
 
 
 class Incomplete(ValueError):
@@ -56,15 +70,78 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+class Deadline:
+    """A moment after which a fetch gives up, whatever each read's own timeout says."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.at = None if seconds is None else time.monotonic() + seconds
+
+    def timeout(self, timeout: float | None) -> float | None:
+        """The shorter of ``timeout`` and the time left; TooSlow once none is left."""
+        if self.at is None:
+            return timeout
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise TooSlow(self.seconds)
+        return left if timeout is None else min(timeout, left)
+
+    @contextlib.contextmanager
+    def enforced(self) -> Iterator[None]:
+        """Report a wait cut short by the deadline as TooSlow, not as an ordinary timeout."""
+        try:
+            yield
+        except httpcore.TimeoutException:
+            if self.at is not None and time.monotonic() >= self.at:
+                raise TooSlow(self.seconds) from None
+            raise
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A connection on which no read or write waits past the deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: Deadline) -> None:
+        self.stream, self.deadline = stream, deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        with self.deadline.enforced():
+            return self.stream.read(max_bytes, self.deadline.timeout(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        with self.deadline.enforced():
+            self.stream.write(buffer, self.deadline.timeout(timeout))
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        with self.deadline.enforced():
+            secure = self.stream.start_tls(
+                ssl_context, server_hostname, self.deadline.timeout(timeout)
+            )
+        return DeadlineStream(secure, self.deadline)
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.stream.get_extra_info(info)
+
+
 class GuardedBackend(httpcore.SyncBackend):
-    def __init__(self, allowed_hosts: Iterable[str] = ()) -> None:
+    def __init__(self, allowed_hosts: Iterable[str] = (), deadline: Deadline | None = None) -> None:
         self.allowed_hosts = {host.lower() for host in allowed_hosts if host}
+        self.deadline = deadline or Deadline(None)
 
     def connect_tcp(
-        self, host: str, port: int, *args: Any, **kwargs: Any
+        self, host: str, port: int, timeout: float | None = None, **kwargs: Any
     ) -> httpcore.NetworkStream:
-        if host.lower() in self.allowed_hosts:
-            return super().connect_tcp(host, port, *args, **kwargs)
+        if host.lower() not in self.allowed_hosts:
+            host = self._public_address(host, port)
+        with self.deadline.enforced():
+            stream = super().connect_tcp(host, port, self.deadline.timeout(timeout), **kwargs)
+        return DeadlineStream(stream, self.deadline)
+
+    def _public_address(self, host: str, port: int) -> str:
         if port not in settings.FETCH_ALLOWED_PORTS:
             raise UnsafeURL(f"only ports {_ports()} are fetched, not {port}")
         try:
@@ -74,13 +151,15 @@ class GuardedBackend(httpcore.SyncBackend):
         addresses = [answer[4][0] for answer in answers]
         if not addresses or not all(is_public(address) for address in addresses):
             raise UnsafeURL(f"the host {host!r} points inside a private network")
-        return super().connect_tcp(addresses[0], port, *args, **kwargs)
+        return addresses[0]
 
 
 class GuardedTransport(httpx.HTTPTransport):
-    def __init__(self, allowed_hosts: Iterable[str] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, allowed_hosts: Iterable[str] = (), deadline: Deadline | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(trust_env=False, **kwargs)
-        self._pool._network_backend = GuardedBackend(allowed_hosts)
+        self._pool._network_backend = GuardedBackend(allowed_hosts, deadline)
 
 
 def _ports() -> str:
@@ -104,10 +183,18 @@ def stream_to(
     allowed_hosts: Iterable[str] = (),
     transport: httpx.BaseTransport | None = None,
     max_redirects: int = 3,
+    deadline: float | None = None,
 ) -> int:
-    """Copy ``url`` into ``destination`` piece by piece; return the number of bytes written."""
+    """Copy ``url`` into ``destination`` piece by piece; return the number of bytes written.
+
+    ``timeout`` bounds each wait; ``deadline`` (seconds) the whole fetch, redirects included.
+    The deadline lives in the guarded transport made here, so it cannot go with a caller's
+    own ``transport``.
+    """
     check_scheme(url)
-    transport = transport or GuardedTransport(allowed_hosts)
+    if transport is not None and deadline is not None:
+        raise ValueError("a deadline needs the guarded transport stream_to makes")
+    transport = transport or GuardedTransport(allowed_hosts, Deadline(deadline))
     with (
         httpx.Client(
             transport=transport,
@@ -134,10 +221,20 @@ def stream_to(
     return written
 
 
-def fetch_bytes(url: str, *, max_bytes: int, timeout: float = 15.0, **kwargs: Any) -> bytes:
-    """A small file (a photo) from a URL, in memory; the cap keeps it small."""
+def fetch_bytes(
+    url: str,
+    *,
+    max_bytes: int,
+    timeout: float = 15.0,
+    deadline: float | None = None,
+    **kwargs: Any,
+) -> bytes:
+    """A small file (a photo) from a URL, in memory, while a web request waits: the cap keeps
+    it small and the deadline (``PHOTO_FETCH_DEADLINE_SECONDS`` unless given) keeps it short.
+    """
     buffer = io.BytesIO()
-    stream_to(url, buffer, max_bytes=max_bytes, timeout=timeout, **kwargs)
+    deadline = settings.PHOTO_FETCH_DEADLINE_SECONDS if deadline is None else deadline
+    stream_to(url, buffer, max_bytes=max_bytes, timeout=timeout, deadline=deadline, **kwargs)
     return buffer.getvalue()
 
 
@@ -147,4 +244,12 @@ def provider_hosts() -> set[str]:
     return {host} if host else set()
 
 
-__all__ = ["GuardedTransport", "Incomplete", "TooLarge", "UnsafeURL", "fetch_bytes", "stream_to"]
+__all__ = [
+    "GuardedTransport",
+    "Incomplete",
+    "TooLarge",
+    "TooSlow",
+    "UnsafeURL",
+    "fetch_bytes",
+    "stream_to",
+]

@@ -14,12 +14,20 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from avatarstudio.kling.limits import MB, ProviderLimits
-from avatarstudio.media.probe import AudioInfo, ImageInfo, MediaError, probe_audio, probe_image
+from avatarstudio.media.probe import (
+    AudioInfo,
+    ImageInfo,
+    MediaError,
+    TooManyPixels,
+    probe_audio,
+    probe_image,
+)
 
 # Durations are measured to a few milliseconds of codec padding; allow that much at the edges.
 DURATION_SLACK = 0.05
-# Beyond this many pixels a photo is refused before Pillow would even think of decoding it.
+# Beyond this many pixels a photo is refused from its header, before anything decodes it.
 MAX_PIXELS = 50_000_000
+RESIZE_ADVICE = "Resize it to at most 7000 px on its longer side and try again."
 JPEG_START, JPEG_END = b"\xff\xd8\xff", b"\xff\xd9"
 PNG_START = b"\x89PNG\r\n\x1a\n"
 PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -76,6 +84,11 @@ def check_photo(file: BinaryIO, size: int, limits: ProviderLimits) -> CheckedPho
         )
     try:
         info = probe_image(file)
+    except TooManyPixels:
+        raise ValidationError(
+            f"This photo has too many pixels to handle safely. {RESIZE_ADVICE}",
+            code="too_many_pixels",
+        ) from None
     except MediaError:
         raise ValidationError(
             "This photo is damaged and cannot be read. Export it again as JPEG or PNG.",
@@ -86,7 +99,7 @@ def check_photo(file: BinaryIO, size: int, limits: ProviderLimits) -> CheckedPho
     if info.width * info.height > MAX_PIXELS:
         raise ValidationError(
             f"This photo is {info.width} × {info.height} px, too many pixels to handle safely. "
-            "Resize it to at most 7000 px on its longer side and try again.",
+            f"{RESIZE_ADVICE}",
             code="too_many_pixels",
         )
     if min(info.width, info.height) < limits.image_min_side:

@@ -20,7 +20,7 @@ from avatarstudio.core.formatting import plain_number
 from avatarstudio.kling import voices as tts_voices
 from avatarstudio.kling.limits import ProviderLimits, provider_limits
 from avatarstudio.kling.voices import DEFAULT_VOICE, TtsVoice
-from avatarstudio.media.convert import recording_to_m4a
+from avatarstudio.media.convert import UnsuitableRecording, recording_to_m4a
 from avatarstudio.media.probe import AudioInfo, MediaError
 from avatarstudio.media.validation import check_audio, check_photo
 from avatarstudio.studio.models import Voice, VoiceKind, VoiceSource
@@ -320,10 +320,13 @@ class GenerationForm(ScriptFields):
 
 
 def convert_recording(upload: Any, limits: ProviderLimits) -> tuple[bytes, AudioInfo]:
-    """A browser recording as M4A, in memory, checked like an uploaded voice."""
+    """A browser recording as M4A, in memory, checked like an uploaded voice; one too long or
+    too costly to convert is refused before it is (``media.convert``'s caps)."""
     try:
         upload.seek(0)
         converted = recording_to_m4a(upload)
+    except UnsuitableRecording as error:
+        raise ValidationError(str(error), code="recording") from None
     except MediaError:
         raise ValidationError(
             "We could not read this recording. Record it again, or upload an audio file.",

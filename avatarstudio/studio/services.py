@@ -25,7 +25,7 @@ from django.utils import timezone
 from avatarstudio.accounts.models import Team
 from avatarstudio.kling.limits import provider_limits
 from avatarstudio.kling.voices import TtsVoice
-from avatarstudio.media.fetch import TooLarge, UnsafeURL, fetch_bytes
+from avatarstudio.media.fetch import TooLarge, TooSlow, UnsafeURL, fetch_bytes
 from avatarstudio.media.probe import AudioInfo
 from avatarstudio.media.validation import check_photo
 from avatarstudio.studio import ledger, quotas
@@ -73,7 +73,10 @@ def start_from_form(team: Team, user: Any, data: dict[str, Any]) -> Generation:
 
 
 def fetch_photo(url: str) -> tuple[File, str]:
-    """The photo at a public web address, checked like an upload, with its file extension."""
+    """The photo at a public web address, checked like an upload, with its file extension.
+
+    The download gets ``PHOTO_FETCH_DEADLINE_SECONDS`` in all, so a slow server cannot hold
+    the web thread that waits for it."""
     limits = provider_limits()
     try:
         content = fetch_bytes(url, max_bytes=limits.image_max_bytes)
@@ -84,6 +87,13 @@ def fetch_photo(url: str) -> tuple[File, str]:
     except UnsafeURL as error:
         raise InputProblem(
             "photo_url", f"We cannot fetch this address: {error}. Use a public web address."
+        ) from None
+    except TooSlow as error:
+        raise InputProblem(
+            "photo_url",
+            f"The photo at this address took too long to download (more than "
+            f"{error.seconds:g} seconds). Download it to your computer and upload it here "
+            "instead.",
         ) from None
     except Exception:
         raise InputProblem(

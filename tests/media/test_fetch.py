@@ -11,12 +11,14 @@ import pytest
 from avatarstudio.media.fetch import (
     Incomplete,
     TooLarge,
+    TooSlow,
     UnsafeURL,
     fetch_bytes,
     is_public,
     stream_to,
 )
 from avatarstudio.simulator.faults import Fault
+from tests.slow_server import DrippingServer
 
 
 @pytest.mark.parametrize(
@@ -143,6 +145,14 @@ def test_an_announced_size_over_the_cap_is_refused_before_reading():
             max_bytes=1000,
             transport=httpx.MockTransport(announced),
         )
+
+
+@pytest.mark.parametrize("drip", ["headers", "body"])
+def test_a_server_that_drips_its_answer_is_cut_off_at_the_total_deadline(drip):
+    # Each byte comes well within the per-read timeout; only the total deadline stops it.
+    with DrippingServer(drip) as server, pytest.raises(TooSlow) as caught:
+        fetch_bytes(server.url, max_bytes=10**6, deadline=0.3, allowed_hosts=["127.0.0.1"])
+    assert caught.value.seconds == 0.3
 
 
 def test_a_download_that_ends_early_is_incomplete(served_simulator, sim_client):

@@ -7,13 +7,27 @@ import io
 import av
 import pytest
 from django.core.exceptions import ValidationError
-from PIL import Image
+from PIL import ImageFile
 
 from avatarstudio.kling.limits import ProviderLimits
 from avatarstudio.media.validation import check_audio, check_photo
-from tests.media_factory import photo_bytes, voice_bytes
+from tests.media_factory import blank_png_bytes, photo_bytes, voice_bytes
 
 LIMITS = ProviderLimits()
+
+
+@pytest.fixture
+def decoded(monkeypatch) -> list[tuple[int, int]]:
+    """The size of every image Pillow decodes while the test runs."""
+    sizes = []
+    real_load = ImageFile.ImageFile.load
+
+    def load(image):
+        sizes.append(image.size)
+        return real_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    return sizes
 
 
 def photo(data: bytes):
@@ -93,14 +107,41 @@ def test_a_corrupt_photo_with_valid_ends_is_refused():
     assert refusal(photo, fake).code == "damaged"
 
 
-def test_a_decompression_bomb_is_refused_from_its_header():
-    buffer = io.BytesIO()
-    Image.new("1", (9000, 9000)).save(buffer, "PNG")
-    data = buffer.getvalue()
-    assert len(data) < 1_000_000
+@pytest.mark.parametrize(
+    ("fmt", "orientation", "seen"),
+    [
+        ("JPEG", None, (800, 400)),
+        ("JPEG", 6, (400, 800)),
+        ("PNG", None, (800, 400)),
+        ("PNG", 6, (400, 800)),  # an eXIf chunk
+    ],
+)
+def test_a_photo_is_measured_and_turned_without_decoding_its_pixels(
+    fmt, orientation, seen, decoded
+):
+    checked = photo(photo_bytes(800, 400, fmt=fmt, exif_orientation=orientation))
+    assert (checked.info.width, checked.info.height) == seen
+    assert decoded == []
+
+
+def test_a_decompression_bomb_is_refused_from_its_header_without_decoding_it(decoded):
+    data = blank_png_bytes(9400, 9400)
+    assert len(data) < 20_000
     error = refusal(photo, data)
     assert error.code == "too_many_pixels"
-    assert "9000 × 9000 px" in error.message
+    assert error.message == (
+        "This photo is 9400 × 9400 px, too many pixels to handle safely. Resize it to at most "
+        "7000 px on its longer side and try again."
+    )
+    assert decoded == []
+
+
+@pytest.mark.parametrize("side", [10_000, 20_000])
+def test_a_photo_beyond_pillows_own_bomb_limit_gets_the_same_advice_not_damaged(side, decoded):
+    error = refusal(photo, blank_png_bytes(side, side))
+    assert error.code == "too_many_pixels"
+    assert "Resize it to at most 7000 px on its longer side" in error.message
+    assert decoded == []
 
 
 def test_a_photo_over_10_mb_is_refused_by_its_size():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 
@@ -9,10 +10,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks_db.models import DBTaskResult
 
+from avatarstudio.media.fetch import fetch_bytes
 from avatarstudio.studio import services
 from avatarstudio.studio.models import Generation, Status
 from tests.helpers import client_for
 from tests.media_factory import photo_bytes, voice_bytes
+from tests.slow_server import DrippingServer
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +176,24 @@ def test_a_photo_url_inside_our_network_is_refused(team, member):
         "/create/", form_data(photo=None, photo_url="http://169.254.169.254/latest/meta-data/")
     )
     assert "We cannot fetch this address" in response.content.decode()
+    assert not Generation.objects.exists()
+
+
+def test_a_photo_url_that_downloads_too_slowly_is_refused_with_what_to_do_instead(
+    team, member, settings, monkeypatch
+):
+    settings.PHOTO_FETCH_DEADLINE_SECONDS = 0.3
+    # The slow host is on loopback, which the URL guard lets through only as an allowed host.
+    allow_loopback = functools.partial(fetch_bytes, allowed_hosts=["127.0.0.1"])
+    monkeypatch.setattr(services, "fetch_bytes", allow_loopback)
+    with DrippingServer() as server:
+        response = member_client(team, member).post(
+            "/create/", form_data(photo=None, photo_url=server.url)
+        )
+    assert (
+        "The photo at this address took too long to download (more than 0.3 seconds). "
+        "Download it to your computer and upload it here instead."
+    ) in response.content.decode()
     assert not Generation.objects.exists()
 
 

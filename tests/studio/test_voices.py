@@ -17,7 +17,7 @@ from avatarstudio.media.probe import probe_audio
 from avatarstudio.studio.models import Generation, SpeechCall, Status, Voice, VoiceKind
 from avatarstudio.studio.services import forget_unused_voices
 from tests.helpers import client_in
-from tests.media_factory import photo_bytes, recording_bytes
+from tests.media_factory import photo_bytes, recording_bytes, silent_recording_bytes
 from tests.provider import FakeClock
 from tests.studio.helpers import drive, step
 
@@ -200,6 +200,17 @@ def test_a_recording_that_is_not_sound_is_refused(team, member, provider):
     junk = SimpleUploadedFile("recording.webm", b"not a recording at all" * 100, "audio/webm")
     response = create(client_in(team, member), voice_source="record", recording=junk)
     assert "We could not read this recording. Record it again" in response.content.decode()
+
+
+def test_a_recording_too_costly_to_convert_is_refused_with_what_to_do(team, member, provider):
+    costly = silent_recording_bytes(3, 655_350, "7.1")
+    recording = SimpleUploadedFile("recording.webm", costly, "audio/webm")
+    response = create(client_in(team, member), voice_source="record", recording=recording)
+    assert "This recording is sampled at 655,350 Hz; we convert at most 96,000 Hz." in (
+        response.content.decode()
+    )
+    assert not Voice.objects.exists()
+    assert not Generation.objects.exists()
 
 
 def test_record_without_a_recording_says_how_to_record(team, member, provider):
