@@ -48,6 +48,9 @@ class TeamAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     actions = ["allow_server_key", "withdraw_server_key"]
 
+    def has_add_permission(self, request: Any) -> bool:
+        return False  # a team is made in the app, with its owner
+
     @admin.display(boolean=True, description="own key")
     def has_own_key(self, team: Team) -> bool:
         return team.has_api_key
