@@ -181,7 +181,22 @@ AUTH_PASSWORD_VALIDATORS = [
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_DISPLAY = attrgetter("email")
-ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "optional")
+# In production a new account confirms its address before it signs in, which lets sign-up
+# keep quiet about who has an account: an address already registered gets the same "check
+# your email" page, and its owner an email saying so, instead of "already registered". On the
+# laptop email only reaches the console, so there a new account is signed in at once.
+ACCOUNT_EMAIL_VERIFICATION = env_str(
+    "ACCOUNT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory"
+)
+if ACCOUNT_EMAIL_VERIFICATION not in ("mandatory", "optional", "none"):
+    raise ImproperlyConfigured(
+        "ACCOUNT_EMAIL_VERIFICATION must be one of mandatory, optional, none, "
+        f"not {ACCOUNT_EMAIL_VERIFICATION!r}."
+    )
+ACCOUNT_PREVENT_ENUMERATION = True
+# The emailed link signs the new account in when it is opened in the browser that signed up
+# (allauth keeps the pending sign-in in that session only), and goes on to the page it came for.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "avatarstudio.accounts.adapter.AccountAdapter"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
 from avatarstudio.accounts.models import Role, Team
 from avatarstudio.simulator.server import SimulatorServer
@@ -67,6 +68,14 @@ def _laptop_settings(settings, tmp_path: Path) -> None:
             "OPTIONS": {"location": str(tmp_path / "media")},
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Rate-limit counters (ours and allauth's) live in the cache: each test starts at zero."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -2,32 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-PRODUCTION = {
-    "DEBUG": "0",
-    "SECRET_KEY": "k" * 20 + "-production-secret-key-for-the-deploy-check-0123456789",
-    "ALLOWED_HOSTS": "avatars.example.com",
-    "EMAIL_HOST": "smtp.example.com",
-}
-
-
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    leaks = {*PRODUCTION, "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    clean = {k: v for k, v in os.environ.items() if k not in leaks}
-    clean["DJANGO_SETTINGS_MODULE"] = "avatarstudio.settings"
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.helpers import PRODUCTION, manage, setting
 
 
 def test_production_without_a_secret_key_stops_with_a_clear_message():
@@ -63,18 +38,6 @@ def test_database_url_switches_the_database():
 def test_migrations_are_up_to_date():
     result = manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def setting(name: str, **env: str) -> str:
-    result = manage(
-        "shell",
-        "--no-imports",
-        "-c",
-        f"from django.conf import settings; import json; print(json.dumps(settings.{name}))",
-        **env,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def test_a_bucket_name_switches_media_to_private_s3_with_signed_urls():
@@ -120,3 +83,16 @@ def test_every_page_carries_the_content_security_policy(client, db):
     assert "default-src 'self'" in header
     assert "script-src 'self';" in header and "unsafe" not in header
     assert "frame-ancestors 'none'" in header
+
+
+def test_production_asks_new_accounts_to_confirm_their_email_and_the_laptop_does_not():
+    assert setting("ACCOUNT_EMAIL_VERIFICATION", **PRODUCTION) == '"mandatory"'
+    assert setting("ACCOUNT_EMAIL_VERIFICATION") == '"optional"'
+    relaxed = {**PRODUCTION, "ACCOUNT_EMAIL_VERIFICATION": "optional"}
+    assert setting("ACCOUNT_EMAIL_VERIFICATION", **relaxed) == '"optional"'
+
+
+def test_a_misspelt_email_verification_stops_the_start_with_the_choices():
+    result = manage("check", ACCOUNT_EMAIL_VERIFICATION="mandatroy")
+    assert result.returncode != 0
+    assert "ACCOUNT_EMAIL_VERIFICATION must be one of mandatory, optional, none" in result.stderr
