@@ -58,8 +58,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 @pytest.fixture(autouse=True)
 def _laptop_settings(settings, tmp_path: Path) -> None:
-    """Each test gets its own media folder and a fast password hasher."""
+    """Each test gets its own media folder and a fast password hasher, and no rate limits:
+    the tests that are about them set their own (tests/test_rate_limits.py)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, "")
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,

@@ -65,11 +65,17 @@ SHELL_LEAKS = {
     "ACCOUNT_EMAIL_VERIFICATION",
     "CACHE_URL",
     "REDIS_URL",
+    "BEHIND_PROXY",
+    "TRUSTED_PROXY_COUNT",
 }
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in SHELL_LEAKS}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in SHELL_LEAKS and not k.startswith("RATE_LIMIT_")
+    }
     clean["DJANGO_SETTINGS_MODULE"] = "avatarstudio.settings"
     return subprocess.run(
         [sys.executable, "manage.py", *args],

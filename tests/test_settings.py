@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.helpers import PRODUCTION, manage, setting
 
 
@@ -96,3 +98,33 @@ def test_a_misspelt_email_verification_stops_the_start_with_the_choices():
     result = manage("check", ACCOUNT_EMAIL_VERIFICATION="mandatroy")
     assert result.returncode != 0
     assert "ACCOUNT_EMAIL_VERIFICATION must be one of mandatory, optional, none" in result.stderr
+
+
+def test_the_cache_is_redis_when_cache_url_or_redis_url_names_one_and_local_memory_otherwise():
+    redis = "django.core.cache.backends.redis.RedisCache"
+    for name in ("CACHE_URL", "REDIS_URL"):
+        caches = json.loads(setting("CACHES", **{name: "redis://cache.internal:6379/1"}))
+        assert caches["default"]["BACKEND"] == redis
+        assert caches["default"]["LOCATION"] == "redis://cache.internal:6379/1"
+    laptop = json.loads(setting("CACHES"))
+    assert laptop["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_a_cache_url_that_is_not_redis_stops_the_start_without_printing_its_password():
+    result = manage("check", CACHE_URL="memcached://studio:s3cret-word@cache.internal:11211")
+    assert result.returncode != 0
+    assert "must be a redis://, rediss:// or unix:// URL" in result.stderr
+    assert "s3cret-word" not in result.stderr
+
+
+def test_the_expensive_actions_are_limited_by_default_and_each_limit_has_a_variable():
+    limits = json.loads(setting("RATE_LIMITS", RATE_LIMIT_SIGNUP="5/h/ip", RATE_LIMIT_INVITE=""))
+    assert set(limits) == {"create", "photo_url", "voice_preview", "key_test", "signup", "invite"}
+    assert limits["signup"] == "5/h/ip" and limits["invite"] == ""
+    assert all(limits[action] for action in ("create", "photo_url", "voice_preview", "key_test"))
+
+
+def test_behind_a_proxy_the_address_it_forwards_counts():
+    assert setting("TRUSTED_PROXY_COUNT") == "0"
+    assert setting("TRUSTED_PROXY_COUNT", BEHIND_PROXY="1") == "1"
+    assert setting("ALLAUTH_TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT="2") == "2"
