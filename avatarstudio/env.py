@@ -64,3 +64,40 @@ def env_required(name: str, hint: str) -> str:
     if not value:
         raise ImproperlyConfigured(f"{name} is not set. {hint}")
     return value
+
+
+RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+RATE_SUBJECTS = ("user", "ip")
+
+
+def parse_rates(text: str) -> list[tuple[int, int, str]]:
+    """``"30/h/user,120/h/ip"`` -> ``[(30, 3600, "user"), (120, 3600, "ip")]``.
+
+    Each rate is amount/window/whose, the window a unit (s, m, h, d) with an optional number
+    before it (``10m``); whose is ``user`` or ``ip``. Empty text means no limit.
+    """
+    rates = []
+    for part in filter(None, (part.strip() for part in text.split(","))):
+        pieces = [piece.strip() for piece in part.split("/")]
+        if len(pieces) != 3:
+            raise ValueError(part)
+        amount, window, subject = pieces
+        count, unit = window[:-1] or "1", window[-1:]
+        understood = amount.isdigit() and count.isdigit() and unit in RATE_UNITS
+        if not understood or int(count) == 0 or subject not in RATE_SUBJECTS:
+            raise ValueError(part)
+        rates.append((int(amount), int(count) * RATE_UNITS[unit], subject))
+    return rates
+
+
+def env_rates(name: str, default: str) -> str:
+    """Rate limits as ``parse_rates`` reads them, checked now so a typo stops the start."""
+    value = env_str(name, default)
+    try:
+        parse_rates(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"{name} must be rates like 30/h/user,120/h/ip (amount/window/user or ip, the "
+            f"window in s, m, h or d, such as 10m), not {error.args[0]!r}."
+        ) from None
+    return value

@@ -14,7 +14,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from avatarstudio.env import env_bool, env_float, env_int, env_list, env_required, env_str
+from avatarstudio.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_rates,
+    env_required,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
@@ -181,7 +189,22 @@ AUTH_PASSWORD_VALIDATORS = [
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_DISPLAY = attrgetter("email")
-ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "optional")
+# In production a new account confirms its address before it signs in, which lets sign-up
+# keep quiet about who has an account: an address already registered gets the same "check
+# your email" page, and its owner an email saying so, instead of "already registered". On the
+# laptop email only reaches the console, so there a new account is signed in at once.
+ACCOUNT_EMAIL_VERIFICATION = env_str(
+    "ACCOUNT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory"
+)
+if ACCOUNT_EMAIL_VERIFICATION not in ("mandatory", "optional", "none"):
+    raise ImproperlyConfigured(
+        "ACCOUNT_EMAIL_VERIFICATION must be one of mandatory, optional, none, "
+        f"not {ACCOUNT_EMAIL_VERIFICATION!r}."
+    )
+ACCOUNT_PREVENT_ENUMERATION = True
+# The emailed link signs the new account in when it is opened in the browser that signed up
+# (allauth keeps the pending sign-in in that session only), and goes on to the page it came for.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "avatarstudio.accounts.adapter.AccountAdapter"
@@ -189,6 +212,48 @@ SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+
+# The cache holds the rate limits' counters (ours and allauth's): Redis when CACHE_URL (or
+# REDIS_URL, as some platforms name it) is set, so that every web process counts together;
+# otherwise each process counts alone, in its own memory, which suits one laptop.
+CACHE_URL = env_str("CACHE_URL") or env_str("REDIS_URL")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "avatarstudio",
+            # A request waits this long at most for a counter; after that it goes ahead.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+elif CACHE_URL:
+    # The URL may hold a password: name only what was expected.
+    raise ImproperlyConfigured(
+        "CACHE_URL (or REDIS_URL) must be a redis://, rediss:// or unix:// URL of a Redis server."
+    )
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Rate limits on the expensive actions, as amount/window/whose (user or ip; windows s, m, h, d
+# such as 10m), comma separated; empty turns one off. A refused request gets a 429 saying when
+# to try again (avatarstudio/core/ratelimit.py).
+RATE_LIMITS = {
+    "create": env_rates("RATE_LIMIT_CREATE", "30/h/user,120/h/ip"),
+    "photo_url": env_rates("RATE_LIMIT_PHOTO_URL", "20/h/user,60/h/ip"),
+    "voice_preview": env_rates("RATE_LIMIT_VOICE_PREVIEW", "60/h/user,200/h/ip"),
+    "key_test": env_rates("RATE_LIMIT_KEY_TEST", "10/h/user,30/h/ip"),
+    "signup": env_rates("RATE_LIMIT_SIGNUP", "20/h/ip"),
+    "invite": env_rates("RATE_LIMIT_INVITE", "20/h/user,60/h/ip"),
+}
+# Sign-up is counted by RATE_LIMITS above, not twice; allauth's other limits (sign-in attempts,
+# password resets) stay as allauth sets them, and answer with our 429 page (urls.handler429).
+ACCOUNT_RATE_LIMITS = {"signup": None}
+# The client's address is REMOTE_ADDR, unless this many proxies of ours stand in front, each
+# appending the address it saw to X-Forwarded-For (BEHIND_PROXY means one).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # Teams' CometAPI keys are stored encrypted with Fernet. TEAM_KEY_ENCRYPTION_KEYS lists Fernet
 # keys, newest first (older ones still decrypt, for rotation); without it one is derived from
@@ -337,7 +402,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    if env_bool("BEHIND_PROXY", False):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Logs go to stdout: plain lines on the laptop, JSON lines in production (LOG_FORMAT=json),

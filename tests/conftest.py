@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
 from avatarstudio.accounts.models import Role, Team
 from avatarstudio.simulator.server import SimulatorServer
@@ -57,8 +58,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 @pytest.fixture(autouse=True)
 def _laptop_settings(settings, tmp_path: Path) -> None:
-    """Each test gets its own media folder and a fast password hasher."""
+    """Each test gets its own media folder and a fast password hasher, and no rate limits:
+    the tests that are about them set their own (tests/test_rate_limits.py)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, "")
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
@@ -67,6 +70,14 @@ def _laptop_settings(settings, tmp_path: Path) -> None:
             "OPTIONS": {"location": str(tmp_path / "media")},
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Rate-limit counters (ours and allauth's) live in the cache: each test starts at zero."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

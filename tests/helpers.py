@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -44,3 +46,55 @@ def client_in(team: Team, user) -> Client:
     client = client_for(user)
     client.post("/teams/switch/", {"team": team.pk})
     return client
+
+
+# The settings module as a server reads it from its environment, in a process of its own.
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k" * 20 + "-production-secret-key-for-the-deploy-check-0123456789",
+    "ALLOWED_HOSTS": "avatars.example.com",
+    "EMAIL_HOST": "smtp.example.com",
+}
+# Variables of the developer's own shell that would change what the settings say.
+SHELL_LEAKS = {
+    *PRODUCTION,
+    "DATABASE_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "ACCOUNT_EMAIL_VERIFICATION",
+    "CACHE_URL",
+    "REDIS_URL",
+    "BEHIND_PROXY",
+    "TRUSTED_PROXY_COUNT",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in SHELL_LEAKS and not k.startswith("RATE_LIMIT_")
+    }
+    clean["DJANGO_SETTINGS_MODULE"] = "avatarstudio.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def setting(name: str, **env: str) -> str:
+    """The JSON of ``settings.<name>`` in a process started with ``env``."""
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        f"from django.conf import settings; import json; print(json.dumps(settings.{name}))",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()

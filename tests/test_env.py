@@ -3,7 +3,16 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from avatarstudio.env import env_bool, env_float, env_int, env_list, env_required, env_str
+from avatarstudio.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_rates,
+    env_required,
+    env_str,
+    parse_rates,
+)
 
 
 @pytest.mark.parametrize("raw", ["1", "true", "YES", " on "])
@@ -66,3 +75,21 @@ def test_env_required_explains_how_to_fix_a_missing_value(monkeypatch):
     monkeypatch.delenv("SECRET", raising=False)
     with pytest.raises(ImproperlyConfigured, match=r"SECRET is not set\. Make one up\."):
         env_required("SECRET", "Make one up.")
+
+
+def test_rates_read_as_amount_window_and_whose():
+    assert parse_rates("30/h/user, 120/h/ip") == [(30, 3600, "user"), (120, 3600, "ip")]
+    assert parse_rates("5/10m/ip,100/d/user") == [(5, 600, "ip"), (100, 86400, "user")]
+    assert parse_rates("") == []
+
+
+@pytest.mark.parametrize("raw", ["30/h", "30 per hour", "30/h/team", "30/0m/ip", "x/h/ip"])
+def test_env_rates_refuses_rates_it_cannot_read_and_shows_how_to_write_them(monkeypatch, raw):
+    monkeypatch.setenv("RATE_LIMIT_CREATE", raw)
+    with pytest.raises(ImproperlyConfigured, match="RATE_LIMIT_CREATE must be rates like 30/h"):
+        env_rates("RATE_LIMIT_CREATE", "1/h/user")
+
+
+def test_env_rates_may_be_set_empty_to_turn_a_limit_off(monkeypatch):
+    monkeypatch.setenv("RATE_LIMIT_CREATE", "")
+    assert env_rates("RATE_LIMIT_CREATE", "1/h/user") == ""

@@ -2,32 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+import json
 
-ROOT = Path(__file__).resolve().parents[1]
-PRODUCTION = {
-    "DEBUG": "0",
-    "SECRET_KEY": "k" * 20 + "-production-secret-key-for-the-deploy-check-0123456789",
-    "ALLOWED_HOSTS": "avatars.example.com",
-    "EMAIL_HOST": "smtp.example.com",
-}
-
-
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    leaks = {*PRODUCTION, "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    clean = {k: v for k, v in os.environ.items() if k not in leaks}
-    clean["DJANGO_SETTINGS_MODULE"] = "avatarstudio.settings"
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.helpers import PRODUCTION, manage, setting
 
 
 def test_production_without_a_secret_key_stops_with_a_clear_message():
@@ -63,18 +40,6 @@ def test_database_url_switches_the_database():
 def test_migrations_are_up_to_date():
     result = manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def setting(name: str, **env: str) -> str:
-    result = manage(
-        "shell",
-        "--no-imports",
-        "-c",
-        f"from django.conf import settings; import json; print(json.dumps(settings.{name}))",
-        **env,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def test_a_bucket_name_switches_media_to_private_s3_with_signed_urls():
@@ -133,3 +98,46 @@ def test_in_production_only_teams_an_operator_allowed_spend_the_server_key():
 def test_on_a_laptop_every_team_spends_the_server_key_without_a_limit():
     assert setting("SERVER_KEY_FOR_ALL_TEAMS") == "true"
     assert setting("SERVER_KEY_MONTHLY_SECONDS") == "null"
+
+
+def test_production_asks_new_accounts_to_confirm_their_email_and_the_laptop_does_not():
+    assert setting("ACCOUNT_EMAIL_VERIFICATION", **PRODUCTION) == '"mandatory"'
+    assert setting("ACCOUNT_EMAIL_VERIFICATION") == '"optional"'
+    relaxed = {**PRODUCTION, "ACCOUNT_EMAIL_VERIFICATION": "optional"}
+    assert setting("ACCOUNT_EMAIL_VERIFICATION", **relaxed) == '"optional"'
+
+
+def test_a_misspelt_email_verification_stops_the_start_with_the_choices():
+    result = manage("check", ACCOUNT_EMAIL_VERIFICATION="mandatroy")
+    assert result.returncode != 0
+    assert "ACCOUNT_EMAIL_VERIFICATION must be one of mandatory, optional, none" in result.stderr
+
+
+def test_the_cache_is_redis_when_cache_url_or_redis_url_names_one_and_local_memory_otherwise():
+    redis = "django.core.cache.backends.redis.RedisCache"
+    for name in ("CACHE_URL", "REDIS_URL"):
+        caches = json.loads(setting("CACHES", **{name: "redis://cache.internal:6379/1"}))
+        assert caches["default"]["BACKEND"] == redis
+        assert caches["default"]["LOCATION"] == "redis://cache.internal:6379/1"
+    laptop = json.loads(setting("CACHES"))
+    assert laptop["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_a_cache_url_that_is_not_redis_stops_the_start_without_printing_its_password():
+    result = manage("check", CACHE_URL="memcached://studio:s3cret-word@cache.internal:11211")
+    assert result.returncode != 0
+    assert "must be a redis://, rediss:// or unix:// URL" in result.stderr
+    assert "s3cret-word" not in result.stderr
+
+
+def test_the_expensive_actions_are_limited_by_default_and_each_limit_has_a_variable():
+    limits = json.loads(setting("RATE_LIMITS", RATE_LIMIT_SIGNUP="5/h/ip", RATE_LIMIT_INVITE=""))
+    assert set(limits) == {"create", "photo_url", "voice_preview", "key_test", "signup", "invite"}
+    assert limits["signup"] == "5/h/ip" and limits["invite"] == ""
+    assert all(limits[action] for action in ("create", "photo_url", "voice_preview", "key_test"))
+
+
+def test_behind_a_proxy_the_address_it_forwards_counts():
+    assert setting("TRUSTED_PROXY_COUNT") == "0"
+    assert setting("TRUSTED_PROXY_COUNT", BEHIND_PROXY="1") == "1"
+    assert setting("ALLAUTH_TRUSTED_PROXY_COUNT", TRUSTED_PROXY_COUNT="2") == "2"

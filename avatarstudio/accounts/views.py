@@ -41,6 +41,7 @@ from avatarstudio.accounts.models import (
     Role,
     Team,
 )
+from avatarstudio.core.ratelimit import rate_limited
 from avatarstudio.core.redirects import safe_next
 
 
@@ -102,6 +103,7 @@ def _send_invitation(request: HttpRequest, invitation: Invitation) -> None:
 
 @team_role_required(Role.ADMIN)
 @require_POST
+@rate_limited("invite")
 def invite(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST, by=request.membership)
     if not form.is_valid():
@@ -263,6 +265,7 @@ def set_api_key(request: HttpRequest) -> HttpResponse:
 
 @team_role_required(Role.ADMIN)
 @require_POST
+@rate_limited("key_test")
 def test_api_key(request: HttpRequest) -> HttpResponse:
     works, sentence = check_team_key(request.team)
     if request.htmx:

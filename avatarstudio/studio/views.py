@@ -24,6 +24,7 @@ from avatarstudio.accounts.access import get_for_team_or_404, require_role, team
 from avatarstudio.accounts.models import Role
 from avatarstudio.core.choices import Mode
 from avatarstudio.core.formatting import plain_number
+from avatarstudio.core.ratelimit import rate_limited
 from avatarstudio.core.streaming import file_response, stored_file_response
 from avatarstudio.kling import webhooks
 from avatarstudio.library.models import Clip
@@ -53,8 +54,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "studio/dashboard.html", context)
 
 
+def _gives_a_photo_url(request: HttpRequest) -> bool:
+    return bool(request.POST.get("photo_url", "").strip())
+
+
 @team_role_required(Role.MEMBER)
 @require_http_methods(["GET", "POST"])
+@rate_limited("photo_url", when=_gives_a_photo_url)  # each one is fetched from the web
+@rate_limited("create")
 def create(request: HttpRequest) -> HttpResponse:
     form = GenerationForm(
         request.POST or None,
@@ -88,6 +95,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @team_role_required(Role.MEMBER)
 @require_POST
+@rate_limited("voice_preview")
 def preview_voice(request: HttpRequest) -> HttpResponse:
     """Speak the typed script with Kling's TTS so it can be heard before the video is made.
 

@@ -43,9 +43,12 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => armToasts(document));
-  document.addEventListener("htmx:responseError", () =>
-    toast("Something went wrong on our side. Please try again in a moment.", "error"),
-  );
+  // The server explains some refusals itself (a rate limit's 429 says when to try again).
+  document.addEventListener("show-toast", (event) => toast(event.detail.text, event.detail.kind));
+  document.addEventListener("htmx:responseError", (event) => {
+    if (event.detail.xhr.status === 429) return;
+    toast("Something went wrong on our side. Please try again in a moment.", "error");
+  });
   document.addEventListener("htmx:sendError", () =>
     toast("The server could not be reached. Check your connection and try again.", "error"),
   );
