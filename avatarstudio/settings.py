@@ -312,6 +312,11 @@ TTS_PER_TEAM_PER_HOUR = env_int("TTS_PER_TEAM_PER_HOUR", 100)
 # Who may spend the server's COMETAPI_KEY: in production only the teams an operator allowed in
 # the Django admin, unless a private deployment allows every team; on a laptop, every team.
 SERVER_KEY_FOR_ALL_TEAMS = env_bool("SERVER_KEY_FOR_ALL_TEAMS", DEBUG)
+if SERVER_KEY_FOR_ALL_TEAMS and SIGNUP_OPEN and not DEBUG:
+    raise ImproperlyConfigured(
+        "SERVER_KEY_FOR_ALL_TEAMS=1 lets anyone who signs up spend the server's CometAPI key. "
+        "Close sign-up (SIGNUP_OPEN=0), or allow teams one by one in the admin instead."
+    )
 # Seconds of video a month each team may make on the server's key ("none" for no limit; none
 # on a laptop, 600 in production); an operator can set another figure per team in the admin.
 SERVER_KEY_MONTHLY_SECONDS = (

@@ -228,13 +228,14 @@ EXPECTATIONS: dict[str, Expect] = {
 }
 
 # Django's admin is for staff only, and nobody here is staff: every admin URL but its sign-in
-# page sends every visitor to that page.
+# page sends every visitor to that page, which sends a visitor not signed in on to the site's
+# own (rate-limited) sign-in, and tells one who is that they are not staff.
 ADMIN_NAMESPACE = "admin"
 ADMIN_SIGN_IN = "admin:login"
 
 
 def admin_expectation(route: Route) -> Expect:
-    return Expect(same(200) if route.key == ADMIN_SIGN_IN else same(302))
+    return Expect(signed_in(200) if route.key == ADMIN_SIGN_IN else same(302))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ clips and the credit ledger, and allow a team to spend the server's key; nobody 
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 
 from avatarstudio.accounts.models import Team
@@ -68,7 +70,6 @@ def test_an_operator_sets_a_teams_server_key_limit(operator, team):
         "memberships-INITIAL_FORMS": "1",
         "memberships-0-id": team.memberships.get().pk,
         "memberships-0-team": team.pk,
-        "memberships-0-monthly_limit_seconds": "",
     }
     assert operator.post(url, form).status_code == 302
     team.refresh_from_db()
@@ -91,4 +92,45 @@ def test_a_team_owner_who_is_not_staff_is_sent_to_the_sign_in(team, owner):
     response = client_for(owner).get(reverse("admin:accounts_team_changelist"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+    refused = client_for(owner).post(
+        reverse("admin:accounts_team_changelist"),
+        {"action": "allow_server_key", "_selected_action": [team.pk]},
+    )
+    assert refused.status_code == 302
     assert not Team.objects.filter(server_key_allowed=True).exists()
+
+
+def test_the_consoles_sign_in_is_the_sites_own_rate_limited_one(db):
+    response = Client().get(reverse("admin:login"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_staff_who_may_only_look_cannot_allow_a_team_or_delete_anything(team, owner):
+    looker = make_user("looker@example.com")
+    looker.is_staff = True
+    looker.save()
+    looker.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_team", "view_membership"])
+    )
+    client = client_for(looker)
+    assert client.get(reverse("admin:accounts_team_changelist")).status_code == 200
+    client.post(
+        reverse("admin:accounts_team_changelist"),
+        {"action": "allow_server_key", "_selected_action": [team.pk]},
+    )
+    team.refresh_from_db()
+    assert not team.server_key_allowed
+    member_row = team.memberships.get()
+    delete = reverse("admin:accounts_membership_delete", args=[member_row.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert team.memberships.exists()
+
+
+def test_not_even_a_superuser_deletes_a_team_or_a_membership_in_the_console(operator, team):
+    delete_team = reverse("admin:accounts_team_delete", args=[team.pk])
+    assert operator.post(delete_team, {"post": "yes"}).status_code == 403
+    row = team.memberships.get()
+    delete_row = reverse("admin:accounts_membership_delete", args=[row.pk])
+    assert operator.post(delete_row, {"post": "yes"}).status_code == 403
+    assert Team.objects.filter(pk=team.pk).exists() and team.memberships.exists()

@@ -223,6 +223,12 @@ def test_behind_two_proxies_the_outer_ones_view_counts(settings):
     assert ratelimit.client_ip(request) == "203.0.113.5"
 
 
+def test_a_request_that_came_round_the_proxies_counts_where_it_came_from(settings):
+    settings.TRUSTED_PROXY_COUNT = 2
+    around = request_from("198.51.100.7", "6.6.6.6")  # one entry: the client's own
+    assert ratelimit.client_ip(around) == "198.51.100.7"
+
+
 def test_an_ipv6_address_counts_as_its_network():
     first = ratelimit.client_ip(request_from("2001:db8:1:2::1"))
     other = ratelimit.client_ip(request_from("2001:db8:1:2:ffff::9"))

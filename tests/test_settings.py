@@ -90,9 +90,20 @@ def test_every_page_carries_the_content_security_policy(client, db):
 def test_in_production_only_teams_an_operator_allowed_spend_the_server_key():
     assert setting("SERVER_KEY_FOR_ALL_TEAMS", **PRODUCTION) == "false"
     assert setting("SERVER_KEY_MONTHLY_SECONDS", **PRODUCTION) == "600"
-    everyone = {**PRODUCTION, "SERVER_KEY_FOR_ALL_TEAMS": "1", "SERVER_KEY_MONTHLY_SECONDS": "none"}
+    everyone = {
+        **PRODUCTION,
+        "SIGNUP_OPEN": "0",
+        "SERVER_KEY_FOR_ALL_TEAMS": "1",
+        "SERVER_KEY_MONTHLY_SECONDS": "none",
+    }
     assert setting("SERVER_KEY_FOR_ALL_TEAMS", **everyone) == "true"
     assert setting("SERVER_KEY_MONTHLY_SECONDS", **everyone) == "null"
+
+
+def test_the_server_key_for_all_teams_with_sign_up_open_stops_the_start():
+    result = manage("check", **PRODUCTION, SERVER_KEY_FOR_ALL_TEAMS="1")
+    assert result.returncode != 0
+    assert "lets anyone who signs up spend the server's CometAPI key" in result.stderr
 
 
 def test_on_a_laptop_every_team_spends_the_server_key_without_a_limit():

@@ -14,7 +14,8 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     fields = ["user", "role", "monthly_limit_seconds"]
-    readonly_fields = ["user", "role"]  # roles change in the app, which keeps one owner
+    # Roles and limits change in the app, which keeps one owner, the role rules and the log.
+    readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
@@ -51,29 +52,29 @@ class TeamAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: Any) -> bool:
         return False  # a team is made in the app, with its owner
 
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False  # deleting a team removes its files: the owner does it, in the app
+
     @admin.display(boolean=True, description="own key")
     def has_own_key(self, team: Team) -> bool:
         return team.has_api_key
 
-    @admin.action(description="Allow the server's key")
+    @admin.action(description="Allow the server's key", permissions=["change"])
     def allow_server_key(self, request: Any, queryset: Any) -> None:
         queryset.update(server_key_allowed=True)
 
-    @admin.action(description="Withdraw the server's key")
+    @admin.action(description="Withdraw the server's key", permissions=["change"])
     def withdraw_server_key(self, request: Any, queryset: Any) -> None:
         queryset.update(server_key_allowed=False)
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
+    """Who is in which team; the team's own pages change roles and limits, by its rules."""
+
     list_display = ["user", "team", "role", "monthly_limit_seconds", "joined"]
     list_filter = ["role"]
     search_fields = ["user__email", "team__name"]
-    fields = ["user", "team", "role", "monthly_limit_seconds", "joined"]
-    readonly_fields = ["user", "team", "role", "joined"]
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
 
 
 @admin.register(AuditEvent)

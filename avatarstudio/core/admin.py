@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 
 admin.site.site_header = "AvatarStudio operators"
 admin.site.site_title = "AvatarStudio operators"
@@ -23,3 +24,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+# Staff sign in through the site's own sign-in page, whose failed tries are rate limited,
+# rather than through the admin's form, which is not.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]

@@ -80,8 +80,8 @@ def client_ip(request: HttpRequest) -> str:
     hops = settings.TRUSTED_PROXY_COUNT
     forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",")]
     forwarded = [part for part in forwarded if part]
-    if hops and forwarded:
-        address = forwarded[-min(hops, len(forwarded))]
+    if hops and len(forwarded) >= hops:  # fewer: the request came round our proxies
+        address = forwarded[-hops]
     return _network_of(address)
 
 

@@ -69,11 +69,30 @@ def release(generation: Generation) -> bool:
     return bool(released)
 
 
-def settle_unsaved(generation: Generation) -> bool:
-    """Kling made (and charged for) the video, but it could not be saved: the reservation
-    stands as the charge."""
-    entry = LedgerEntry.objects.filter(generation=generation).reserved().first()
-    return entry is not None and settle(generation, entry.reserved_seconds)
+def close_failed(generation: Generation) -> bool:
+    """A failed job's reservation: released when Kling cannot have charged for it, kept as
+    the charge when it may have."""
+    if may_have_been_charged(generation):
+        entry = LedgerEntry.objects.filter(generation=generation).reserved().first()
+        return entry is not None and settle(generation, entry.reserved_seconds)
+    return release(generation)
+
+
+def may_have_been_charged(generation: Generation) -> bool:
+    """Whether Kling may charge for this failed job.
+
+    No: the create call never went out; Kling refused it (a definite answer, so no task);
+    or Kling said the task failed (failed tasks are not charged). Yes, in every other case:
+    the video was made but not saved, or a task exists (or a lost answer may have made one)
+    and we stopped following it, so it may still finish and be charged.
+    """
+    if generation.result_url:
+        return True
+    if generation.failure_code == "provider_failed" or generation.create_sent_at is None:
+        return False
+    if generation.provider_task_id:
+        return True
+    return generation.failure_code.startswith("gave_up_")
 
 
 def _units(raw: str) -> Decimal | None:

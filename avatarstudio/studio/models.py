@@ -123,6 +123,15 @@ class Generation(models.Model):
     audio = models.FileField(upload_to=paths.generation_input_path, max_length=300, blank=True)
     audio_id = models.CharField(max_length=128, blank=True)
     audio_seconds = models.FloatField(null=True, blank=True)
+    # What the person gave, kept when the pre-flight changed it before sending (``photo`` and
+    # ``audio`` are what was sent), and what it changed: [{"of": "photo", "code", "sentence"}].
+    photo_original = models.FileField(
+        upload_to=paths.generation_input_path, max_length=300, blank=True
+    )
+    audio_original = models.FileField(
+        upload_to=paths.generation_input_path, max_length=300, blank=True
+    )
+    repairs = models.JSONField(default=list, blank=True)
     # The team voice it speaks with (typed script or recording), when not a one-off upload.
     voice = models.ForeignKey(
         "Voice", models.SET_NULL, null=True, blank=True, related_name="generations"
@@ -211,8 +220,12 @@ class Generation(models.Model):
             return self.audio
         return self.voice.audio if self.voice else None
 
+    def repairs_of(self, kind: str) -> list[str]:
+        """The sentences saying what was changed in the photo or the voice before sending."""
+        return [repair["sentence"] for repair in self.repairs if repair.get("of") == kind]
+
     def delete_input_files(self) -> None:
-        for field in (self.photo, self.audio):
+        for field in (self.photo, self.audio, self.photo_original, self.audio_original):
             if field and field.name:
                 field.storage.delete(field.name)
 

@@ -104,25 +104,53 @@ def limits_for(team: Team, user: Any) -> list[Limit]:
                 "ask an admin to raise your limit",
             )
         )
-    server_limit = team.server_key_limit_seconds if team.uses_server_key else None
+    server_limit = server_key_limit(team) if team.uses_server_key else None
     if server_limit is not None:
-        found.append(
-            Limit(
-                server_limit,
-                seconds_used(team, start, on_server_key=True),
-                "this server's key's",
-                "ask an admin to add the team's own CometAPI key in Team settings",
-            )
-        )
+        found.append(server_limit)
     return found
+
+
+def server_key_limit(team: Team) -> Limit | None:
+    """The operator's monthly limit on what the team makes on the server's key, if any."""
+    if team.server_key_limit_seconds is None:
+        return None
+    return Limit(
+        team.server_key_limit_seconds,
+        seconds_used(team, month_start(), on_server_key=True),
+        "this server's key's",
+        "ask an admin to add the team's own CometAPI key in Team settings",
+    )
+
+
+def _too_much(limit: Limit) -> QuotaExceeded:
+    return QuotaExceeded(
+        f"This would go over {limit.whose} monthly limit of {limit.seconds} s: "
+        f"{limit.left:.0f} s are left this month. Use a shorter voice, or {limit.remedy}."
+    )
+
+
+def ensure_server_key_room(team: Team, seconds: float) -> None:
+    """Raise QuotaExceeded when a job that moved onto the server's key would overrun its
+    limit (the team removed its own key after the job was queued)."""
+    _ensure_may_spend(team)
+    limit = server_key_limit(team)
+    if limit is not None and seconds > limit.left:
+        raise _too_much(limit)
+
+
+def _ensure_may_spend(team: Team) -> None:
+    try:
+        ensure_may_spend(team)
+    except ServerKeyRefused as refused:
+        raise QuotaExceeded(refused.message) from None
 
 
 def refusal(team: Team, user: Any) -> str:
     """Why nothing at all can be started now (no key to spend, a limit used up), or ""."""
     try:
-        ensure_may_spend(team)
-    except ServerKeyRefused as refused:
-        return refused.message
+        _ensure_may_spend(team)
+    except QuotaExceeded as refused:
+        return str(refused)
     for limit in limits_for(team, user):
         if limit.left <= 0:
             return (
@@ -140,17 +168,10 @@ def ensure_room(team: Team, user: Any, seconds: float) -> None:
     holding the team row's lock (``services.start_generation`` does), so that concurrent
     submits are counted one by one.
     """
-    try:
-        ensure_may_spend(team)
-    except ServerKeyRefused as refusal:
-        raise QuotaExceeded(refusal.message) from None
+    _ensure_may_spend(team)
     for limit in limits_for(team, user):
         if seconds > limit.left:
-            raise QuotaExceeded(
-                f"This would go over {limit.whose} monthly limit of {limit.seconds} s: "
-                f"{limit.left:.0f} s are left this month. Use a shorter voice, or "
-                f"{limit.remedy}."
-            )
+            raise _too_much(limit)
 
 
 @dataclass

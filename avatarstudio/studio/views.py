@@ -141,6 +141,7 @@ def generation_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @team_role_required(Role.MEMBER)
 @require_POST
+@rate_limited("create")  # a new generation, paid like any other
 def retry(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     generation = get_for_team_or_404(request, Generation.objects.all(), Role.MEMBER, pk=pk)
     if not generation.retry_allowed:

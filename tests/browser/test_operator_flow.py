@@ -30,10 +30,8 @@ def test_an_operator_allows_a_team_to_spend_the_server_key(
     expect(member_page.locator("#cannot-start")).to_contain_text(REFUSED)
 
     console: Page = new_page()
+    sign_in(console, operator)  # staff sign in on the site's own page, then open the console
     console.goto("/operator/")
-    console.get_by_label("Username").fill(operator.username)
-    console.get_by_label("Password").fill("a-long-password-1")
-    console.get_by_role("button", name="Log in").click()
     console.get_by_role("link", name="Teams", exact=True).click()
     console.get_by_role("link", name=team.name).click()
     console.get_by_label("May use the server's key").check()

@@ -17,7 +17,7 @@ from avatarstudio.studio.models import Charge, Generation, LedgerEntry, Status
 from avatarstudio.studio.quotas import QuotaExceeded
 from tests.helpers import client_in
 from tests.media_factory import photo_bytes
-from tests.studio.helpers import drive, start_generation
+from tests.studio.helpers import drive, start_generation, step
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +126,38 @@ def test_the_usage_page_shows_in_progress_made_and_charged(team, owner, admin, p
     assert "charged by Kling" in page
     entry = LedgerEntry.objects.get(generation=done)
     assert f"{entry.provider_units:.2f}" in page
+
+
+def charge_of(generation) -> tuple[str, float | None]:
+    entry = LedgerEntry.objects.get(generation=generation)
+    return entry.charge, entry.seconds
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault("server_error", endpoint="query", times=-1), Fault("auth", endpoint="query")],
+    ids=["kling stops answering", "the key stops working"],
+)
+def test_a_job_we_stopped_following_at_kling_stays_charged(team, owner, provider, settings, fault):
+    settings.GENERATION_RETRY_LIMIT = 0
+    generation = start_generation(team, owner, seconds=4.0)
+    step(generation)  # the task is at Kling, and will be charged when it finishes
+    provider.faults.add(fault)
+    assert step(generation) == "failed"
+    assert charge_of(generation) == (Charge.SETTLED, 4.0)
+
+
+def test_a_create_kling_refused_gives_the_reservation_back(team, owner, provider):
+    generation = start_generation(team, owner, seconds=4.0)
+    provider.faults.add(Fault("comet_error", endpoint="create", status=400, code=1301))
+    assert step(generation) == "failed"
+    assert charge_of(generation) == (Charge.RELEASED, 0.0)
+
+
+def test_a_create_whose_answer_never_came_stays_charged(team, owner, provider, settings):
+    settings.GENERATION_RETRY_LIMIT = 0
+    generation = start_generation(team, owner, seconds=4.0)
+    provider.faults.add(Fault("server_error", endpoint="create", times=-1))
+    assert step(generation) == "failed"
+    assert generation.failure_code.startswith("gave_up_")
+    assert charge_of(generation) == (Charge.SETTLED, 4.0)

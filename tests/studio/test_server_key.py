@@ -114,3 +114,21 @@ def test_a_job_already_at_kling_still_reaches_the_library_when_the_allowance_goe
 def test_the_key_check_says_the_team_needs_its_own_key(team, admin, provider, production):
     response = client_in(team, admin).post("/team/settings/key/test/", follow=True)
     assert REFUSED in response.content.decode()
+
+
+def test_a_job_queued_on_the_teams_key_counts_on_the_server_key_once_that_is_removed(
+    team, member, provider, production, settings
+):
+    team.server_key_allowed = True
+    team.set_api_key("team-own-cometapi-key")
+    team.save()
+    settings.SERVER_KEY_MONTHLY_SECONDS = 10
+    first = start_generation(team, member, seconds=6)
+    second = start_generation(team, member, seconds=6)
+    team.set_api_key("")
+    team.save()
+    assert step(first) == "submitted"
+    assert quotas.seconds_used(team, quotas.month_start(), on_server_key=True) == 6
+    assert step(second) == "failed"
+    assert "this server's key's monthly limit of 10 s" in second.failure_message
+    assert provider.stats["create_calls"] == 1

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from avatarstudio.accounts.keys import client_for_team
+from avatarstudio.accounts.models import Team
 from avatarstudio.core import paths
 from avatarstudio.core.logs import add_to_log_context, log_context
 from avatarstudio.kling.errors import (
@@ -42,8 +43,8 @@ from avatarstudio.library.models import Clip
 from avatarstudio.media.fetch import Incomplete, TooLarge, UnsafeURL
 from avatarstudio.media.probe import MediaError
 from avatarstudio.media.video import inspect_video, make_poster, transcode_to_mp4
-from avatarstudio.studio import ledger
-from avatarstudio.studio.models import Generation, Status, VoiceKind
+from avatarstudio.studio import ledger, quotas
+from avatarstudio.studio.models import Generation, LedgerEntry, Status, VoiceKind
 from avatarstudio.studio.pipeline import inputs, provider
 from avatarstudio.studio.pipeline.speech import VoiceProblem, renew_audio_id
 
@@ -153,18 +154,9 @@ def fail(
     generation.lease_until = None
     with transaction.atomic():
         generation.save()
-        if _may_have_been_charged(generation, code):
-            ledger.settle_unsaved(generation)
-        else:
-            ledger.release(generation)
+        ledger.close_failed(generation)
     logger.info("generation %s failed: %s (%s)", generation.pk, code, message)
     return "failed"
-
-
-def _may_have_been_charged(generation: Generation, code: str) -> bool:
-    """Kling made the video (we could not save it), or its task may still finish and be
-    charged (we stopped waiting): the reservation stands. Any other failure cost nothing."""
-    return bool(generation.result_url) or (code == "timeout" and bool(generation.provider_task_id))
 
 
 def handle_provider_error(generation: Generation, error: KlingError) -> str:
@@ -183,8 +175,7 @@ def handle_provider_error(generation: Generation, error: KlingError) -> str:
     if error.retryable:
         return fail(
             generation,
-            "Kling kept failing to answer, so we stopped trying. Nothing was charged for "
-            "unfinished videos. Try again in a few minutes.",
+            "Kling kept failing to answer, so we stopped trying. Try again in a few minutes.",
             code=f"gave_up_{error.code or type(error).__name__}",
             fixable_by=FixableBy.NOBODY,
             retry_helps=True,
@@ -213,6 +204,7 @@ def submit(generation: Generation) -> str:
                 if found is not None:
                     return adopt(generation, found)
             _use_a_fresh_audio_id(generation, client)
+            _count_on_the_key_it_spends(generation)
             generation.create_sent_at = timezone.now()
             generation.create_calls += 1
             generation.save(update_fields=["create_sent_at", "create_calls"])
@@ -233,7 +225,30 @@ def submit(generation: Generation) -> str:
                 fixable_by=FixableBy.USER,
                 retry_helps=False,
             )
+        except quotas.QuotaExceeded as refusal:
+            return fail(
+                generation,
+                str(refusal),
+                code="server_key_limit",
+                fixable_by=FixableBy.ADMIN,
+                retry_helps=False,
+            )
     return adopt(generation, task)
+
+
+def _count_on_the_key_it_spends(generation: Generation) -> None:
+    """The ledger counts a job on the key it is sent with: a team that removed its own key
+    after queueing moves the job onto the server's, within that key's limit."""
+    on_server_key = generation.team.uses_server_key
+    entries = LedgerEntry.objects.filter(generation=generation).reserved()
+    if not entries.exclude(on_server_key=on_server_key).exists():
+        return
+    with transaction.atomic():
+        team = Team.objects.select_for_update().get(pk=generation.team_id)
+        entry = entries.get()
+        if on_server_key:
+            quotas.ensure_server_key_room(team, entry.reserved_seconds)
+        entries.update(on_server_key=on_server_key)
 
 
 def _use_a_fresh_audio_id(generation: Generation, client) -> None:
