@@ -226,9 +226,9 @@ def try_again(generation: Generation, user: Any) -> Generation:
 def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> Voice:
     """Make speech of ``text`` with Kling's TTS, store it, and keep it as a team voice.
 
-    Raises ``speech.VoiceProblem`` with what to change.
+    Raises ``speech.VoiceProblem`` with what to change, or when an hourly cap on TTS calls
+    is reached.
     """
-    speech.ensure_speech_allowed(team, user)
     voice = Voice(
         team=team,
         created_by=user,

@@ -13,6 +13,7 @@ from typing import IO, Any
 
 import httpx
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from avatarstudio.accounts.keys import client_for_team
@@ -69,11 +70,20 @@ def _speeches(count: int) -> str:
     return f"{count} speech" if count == 1 else f"{count} speeches"
 
 
-def record_call(team: Team, user: Any, request: SpeechRequest) -> None:
-    """Count a TTS call before it goes out: one whose answer is lost was still paid for."""
-    SpeechCall.objects.create(
-        team=team, member=user if getattr(user, "pk", None) else None, characters=len(request.text)
-    )
+def record_call(team: Team, user: Any, request: SpeechRequest, *, capped: bool = True) -> None:
+    """Count a TTS call before it goes out (one whose answer is lost was still paid for),
+    within the hourly caps when ``capped``: the team row's lock makes concurrent previews
+    take turns, so none slips past a cap. The worker's renewal of a queued job's old
+    ``audio_id`` is counted but not capped: the job was allowed when it was submitted."""
+    with transaction.atomic():
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        if capped:
+            ensure_speech_allowed(team, user)
+        SpeechCall.objects.create(
+            team=team,
+            member=user if getattr(user, "pk", None) else None,
+            characters=len(request.text),
+        )
 
 
 def text_to_speech(team: Team, request: SpeechRequest, *, user: Any = None) -> Speech:
@@ -111,7 +121,7 @@ def download_speech(speech: Speech, destination: IO[bytes]) -> None:
 def renew_audio_id(voice: Voice, client: Any, user: Any = None) -> None:
     """Give a script voice a new ``audio_id``: its old one is too old to send."""
     request = voice.speech_request()
-    record_call(voice.team, user, request)
+    record_call(voice.team, user, request, capped=False)
     speech = client.text_to_speech(request)
     check_speech_length(speech.duration)
     voice.audio_id, voice.audio_id_made_at = speech.audio_id, timezone.now()
