@@ -19,8 +19,11 @@ def test_production_without_allowed_hosts_stops_with_a_clear_message():
     assert "ALLOWED_HOSTS is not set" in result.stderr
 
 
+SHARED_CACHE = {"CACHE_URL": "redis://cache.example.com:6379/0"}
+
+
 def test_deploy_check_is_clean_with_production_variables():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, **SHARED_CACHE)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
 
@@ -35,6 +38,12 @@ def test_database_url_switches_the_database():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_the_deploy_check_warns_when_rate_limits_are_counted_per_process():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode != 0
+    assert "avatarstudio.W001" in result.stderr + result.stdout
 
 
 def test_migrations_are_up_to_date():

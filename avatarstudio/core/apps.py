@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     """What every app uses: storage paths, shared choices, formatting, file streaming, logs."""
 
     name = "avatarstudio.core"
+
+    def ready(self) -> None:
+        from avatarstudio.core import checks  # noqa: F401  (registers the deploy checks)
