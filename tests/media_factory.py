@@ -1,4 +1,5 @@
-"""Small, real media files made on the spot: photos, voices in every accepted format."""
+"""Small, real media files made on the spot: photos, voices in every accepted format, and the
+formats people have instead (OGG, FLAC, WebM, phone videos)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ CONTAINERS = {
     "aac": ("adts", "aac"),
     "webm": ("webm", "libopus"),  # what Chromium's and Firefox's MediaRecorder make
     "ogg": ("ogg", "libopus"),
+    "flac": ("flac", "flac"),
 }
 # Per codec: sample format, samples a frame, sample rate.
 CODECS = {
@@ -26,6 +28,16 @@ CODECS = {
     "libmp3lame": ("fltp", 1152, 44_100),
     "aac": ("fltp", 1024, 44_100),
     "libopus": ("flt", 960, 48_000),
+    "flac": ("s16", 4608, 44_100),
+}
+# The loudness of speech_samples' raw signal, measured with FFmpeg's ebur128: it is scaled from
+# here to the loudness asked for.
+RAW_SPEECH_LUFS = -5.79
+VIDEO_CONTAINERS = {  # container: (muxer, picture codec, sound codec)
+    "mp4": ("mp4", "libx264", "aac"),
+    "mov": ("mov", "libx264", "aac"),
+    "mkv": ("matroska", "libx264", "libopus"),
+    "webm": ("webm", "libvpx", "libopus"),
 }
 
 
@@ -107,6 +119,96 @@ def voice_bytes(seconds: float = 3.0, fmt: str = "wav", **kwargs: float) -> byte
             frame.time_base = Fraction(1, rate)
             output.mux(stream.encode(frame))
         output.mux(stream.encode(None))
+    return buffer.getvalue()
+
+
+def speech_samples(
+    seconds: float,
+    rate: int = 48_000,
+    *,
+    lufs: float = -16.0,
+    silence_before: float = 0.0,
+    silence_after: float = 0.0,
+) -> np.ndarray:
+    """Something like a voice: a gliding 140 Hz buzz with harmonics, four syllables a second,
+    at ``lufs`` (integrated loudness), with room tone 50 dB below it, before and after which
+    ``silence_*`` seconds of room tone alone. Clipped at full scale, as a recorder would."""
+    t = np.arange(round(seconds * rate)) / rate
+    pitch = 140 + 15 * np.sin(2 * np.pi * 0.7 * t)
+    phase = 2 * np.pi * np.cumsum(pitch) / rate
+    buzz = sum(np.sin(k * phase + 0.7 * k * k) / k for k in range(1, 9))
+    syllables = 0.6 + 0.4 * np.sin(2 * np.pi * 4 * t)
+    voice = buzz * syllables * 10 ** ((lufs - RAW_SPEECH_LUFS) / 20)
+    level = 10 ** ((lufs - 50) / 20)
+    before, after = round(silence_before * rate), round(silence_after * rate)
+    sound = np.concatenate([np.zeros(before), voice, np.zeros(after)])
+    room = np.random.default_rng(7).standard_normal(len(sound)) * level
+    return np.clip(sound + room, -1, 1).astype(np.float32)
+
+
+def sound_bytes(samples: np.ndarray, rate: int, fmt: str = "wav", layout: str = "mono") -> bytes:
+    """Mono samples in one of wav, mp3, m4a, aac, webm, ogg, flac; copied to every channel."""
+    container_format, codec = CONTAINERS[fmt]
+    sample_format, step, _ = CODECS[codec]
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format=container_format) as output:
+        stream = output.add_stream(codec, rate=rate, layout=layout)
+        _write_sound(output, stream, samples, rate, sample_format, layout, step)
+    return buffer.getvalue()
+
+
+def _write_sound(output, stream, samples, rate, sample_format, layout, step) -> None:
+    channels = len(av.AudioLayout(layout).channels)
+    for start in range(0, len(samples), step):
+        chunk = samples[start : start + step]
+        if sample_format == "s16":
+            packed = np.repeat((chunk * 32767).astype(np.int16), channels)
+            array = packed.reshape(1, -1)
+        elif sample_format == "flt":
+            array = np.repeat(chunk, channels).reshape(1, -1)
+        else:
+            array = np.ascontiguousarray(np.tile(chunk, (channels, 1)))
+        frame = av.AudioFrame.from_ndarray(array, format=sample_format, layout=layout)
+        frame.sample_rate = rate
+        frame.pts = start
+        frame.time_base = Fraction(1, rate)
+        output.mux(stream.encode(frame))
+    output.mux(stream.encode(None))
+
+
+def speech_bytes(
+    seconds: float = 10.0, fmt: str = "wav", *, layout: str = "mono", **kwargs: float
+) -> bytes:
+    """A voice of ``seconds`` (plus any silence asked for) in one of the formats above, at its
+    codec's usual rate. ``lufs`` is the whole file's: BS.1770 adds up the channels' power."""
+    rate = CODECS[CONTAINERS[fmt][1]][2]
+    channels = len(av.AudioLayout(layout).channels)
+    kwargs["lufs"] = kwargs.get("lufs", -16.0) - 10 * np.log10(channels)
+    return sound_bytes(speech_samples(seconds, rate, **kwargs), rate, fmt, layout)
+
+
+def video_bytes(
+    seconds: float = 4.0, container: str = "mp4", *, sound: bool = True, **kwargs: float
+) -> bytes:
+    """A phone-like video: a small grey picture at 10 frames a second and, unless
+    ``sound=False``, a voice (speech_samples with ``kwargs``) alongside."""
+    muxer, picture_codec, sound_codec = VIDEO_CONTAINERS[container]
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format=muxer) as output:
+        picture = output.add_stream(picture_codec, rate=10)
+        picture.width, picture.height, picture.pix_fmt = 64, 64, "yuv420p"
+        voice = output.add_stream(sound_codec, rate=48_000, layout="mono") if sound else None
+        pixels = np.full((64, 64, 3), 128, dtype=np.uint8)
+        for index in range(round(seconds * 10)):
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            frame.pts = index
+            frame.time_base = Fraction(1, 10)
+            output.mux(picture.encode(frame))
+        output.mux(picture.encode(None))
+        if voice is not None:
+            sample_format, step, _ = CODECS[sound_codec]
+            samples = speech_samples(seconds, 48_000, **kwargs)
+            _write_sound(output, voice, samples, 48_000, sample_format, "mono", step)
     return buffer.getvalue()
 
 

@@ -5,6 +5,7 @@ Converting decodes every sample, and a small file can hold a great many: 92 KiB 
 WebM at 655 kHz in 8 channels cost 5 s of CPU. So the sample rate and the channels are
 refused from the header before anything is decoded, and again from each decoded frame (a
 header can lie), and decoding stops as soon as the sound decoded passes a budget.
+The voice repair (``voice_repair.py``) decodes under the same guards, worded for its source.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ MAX_DECODED_SAMPLES = MAX_INPUT_SECONDS * MAX_SAMPLE_RATE * 2
 
 class UnsuitableRecording(MediaError):
     """A recording we read but will not convert; the message says why and what to do."""
+
+
+class RecordingTooLong(UnsuitableRecording):
+    """Decoding passed the budget of seconds: the rest of the recording was not read."""
 
 
 def recording_to_m4a(source: BinaryIO) -> bytes:
@@ -61,41 +66,49 @@ def recording_to_m4a(source: BinaryIO) -> bytes:
     return output.getvalue()
 
 
-def check_shape(sample_rate: int, channels: int) -> None:
-    """Refuse a sample rate or a number of channels we do not convert (0 is unknown yet)."""
+def check_shape(sample_rate: int, channels: int, subject: str = "This recording") -> None:
+    """Refuse a sample rate or a number of channels we do not convert (0 is unknown yet).
+
+    ``subject`` starts the sentence: "This recording", "This audio file", …"""
     if sample_rate > MAX_SAMPLE_RATE:
         raise UnsuitableRecording(
-            f"This recording is sampled at {sample_rate:,} Hz; we convert at most "
+            f"{subject} is sampled at {sample_rate:,} Hz; we convert at most "
             f"{MAX_SAMPLE_RATE:,} Hz. Save it at 48,000 Hz and try again, or record in the "
             "browser."
         )
     if channels > MAX_CHANNELS:
         raise UnsuitableRecording(
-            f"This recording has {channels} sound channels; we convert at most "
+            f"{subject} has {channels} sound channels; we convert at most "
             f"{MAX_CHANNELS}. Save it as mono or stereo and try again."
         )
 
 
 class DecodedSound:
-    """What has been decoded so far, refused as soon as it passes a cap."""
+    """What has been decoded so far, refused as soon as it passes a cap.
 
-    def __init__(self) -> None:
+    The caps scale with ``max_seconds`` (whole minutes): the sound cap is that long a voice in
+    stereo at the highest rate we take."""
+
+    def __init__(self, subject: str = "This recording", max_seconds: int = MAX_INPUT_SECONDS):
+        self.subject = subject
+        self.max_seconds = max_seconds
+        self.max_samples = MAX_DECODED_SAMPLES * max_seconds // MAX_INPUT_SECONDS
         self.seconds = 0.0
         self.samples = 0
 
     def add(self, frame: av.AudioFrame) -> None:
         channels = len(frame.layout.channels)
-        check_shape(frame.sample_rate, channels)
+        check_shape(frame.sample_rate, channels, self.subject)
         self.seconds += frame.samples / (frame.sample_rate or SAMPLE_RATE)
         self.samples += frame.samples * channels
-        if self.seconds > MAX_INPUT_SECONDS:
-            raise UnsuitableRecording(
-                f"This recording is longer than {MAX_INPUT_SECONDS // 60} minutes, the most we "
+        if self.seconds > self.max_seconds:
+            raise RecordingTooLong(
+                f"{self.subject} is longer than {self.max_seconds // 60} minutes, the most we "
                 "convert. Trim it and try again."
             )
-        if self.samples > MAX_DECODED_SAMPLES:
+        if self.samples > self.max_samples:
             raise UnsuitableRecording(
-                f"This recording holds more sound than a {MAX_INPUT_SECONDS // 60}-minute "
+                f"{self.subject} holds more sound than a {self.max_seconds // 60}-minute "
                 f"voice in stereo at {MAX_SAMPLE_RATE:,} Hz (it has many channels at a high "
                 "sample rate). Save it as mono or stereo at 48,000 Hz and try again."
             )

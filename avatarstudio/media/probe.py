@@ -51,8 +51,10 @@ def sniff_audio_container(source: BinaryIO) -> str:
         return "matroska"  # WebM from Chromium's and Firefox's MediaRecorder
     if head[:4] == b"OggS":
         return "ogg"
+    if head[:4] == b"fLaC":
+        return "flac"
     if head[4:8] == b"ftyp":
-        return "mp4"  # M4A, and Safari's recordings
+        return "mp4"  # M4A, Safari's recordings, and MP4 and MOV videos from phones
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return "wav"
     if head[:3] == b"ID3":

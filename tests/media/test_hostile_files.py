@@ -49,8 +49,9 @@ def test_a_playlist_posing_as_a_result_video_is_refused(tmp_path):
         (voice_bytes(2, "aac"), "aac"),
         (recording_bytes(2, "webm"), "matroska"),
         (recording_bytes(2, "ogg"), "ogg"),
+        (voice_bytes(2, "flac"), "flac"),
     ],
-    ids=["mp3", "wav", "m4a", "aac", "webm", "ogg"],
+    ids=["mp3", "wav", "m4a", "aac", "webm", "ogg", "flac"],
 )
 def test_real_audio_is_recognised_by_its_first_bytes(content, demuxer):
     source = io.BytesIO(content)
