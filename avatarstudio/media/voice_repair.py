@@ -12,7 +12,8 @@ The rules this module keeps:
 - Containers are chosen from the first bytes (``sniff_audio_container``), never by FFmpeg's
   own format probing, which would follow playlists.
 - Loudness is measured as EBU R128 / ITU-R BS.1770 integrated loudness, by FFmpeg's ``ebur128``
-  filter, and changed only when it is more than 3 LU from -16 LUFS; the gain never lifts the
+  filter, and changed (to -16 LUFS) only when it is very quiet (under -28 LUFS) or very loud
+  (over -8 LUFS); the gain never lifts the
   true peak (4x oversampled) above -1.5 dBTP. There is no limiter, so a voice is never
   squashed, and a very peaky one may end a few LU under the target.
 - Refusals are ValidationErrors worded for the source: "this audio file", "this recording",
@@ -57,7 +58,10 @@ MIN_TRIM_SECONDS = 0.5  # less silence than this is not worth re-encoding a file
 FADE_SECONDS = 0.01  # at a cut inside the voice ("use the first 60 s"), to avoid a click
 
 TARGET_LUFS = -16.0  # what podcast and streaming platforms aim at for speech
-LOUDNESS_TOLERANCE_LU = 3.0
+# Between these a voice is left as it is: re-encoding costs quality, and speech anywhere in
+# this range plays well. Only a very quiet or a very loud one is brought to TARGET_LUFS.
+QUIET_BELOW_LUFS = -28.0
+LOUD_ABOVE_LUFS = -8.0
 CEILING_DBTP = -1.5  # headroom for the AAC encoder's overshoot and the provider's own mixing
 MIN_GAIN_DB = 1.0  # a smaller change, once the ceiling has had its say, is not worth making
 MAX_GAIN_DB = 30.0  # beyond this a "voice" is mostly room noise: lift it no further
@@ -459,11 +463,12 @@ def _padded(span: tuple[int, int], total: int, rate: int, minimum: float) -> tup
 
 def level_gain_db(samples: np.ndarray, rate: int) -> float:
     """The gain that brings the voice to TARGET_LUFS under the true-peak ceiling, or 0.0 when
-    its loudness is within tolerance or the ceiling leaves too little of the change."""
+    its loudness is neither very quiet nor very loud, or the ceiling leaves too little of the
+    change."""
     loudness = integrated_loudness(samples, rate)
-    wanted = TARGET_LUFS - loudness
-    if abs(wanted) <= LOUDNESS_TOLERANCE_LU:
+    if QUIET_BELOW_LUFS <= loudness <= LOUD_ABOVE_LUFS:
         return 0.0
+    wanted = TARGET_LUFS - loudness
     allowed = CEILING_DBTP - true_peak_db(samples)
     gain = min(wanted, allowed, MAX_GAIN_DB)
     if abs(gain) < MIN_GAIN_DB or (gain > 0) != (wanted > 0):

@@ -6,7 +6,6 @@ they return). The limits come from the provider's table in ``kling/limits.py``.
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
@@ -20,12 +19,13 @@ from avatarstudio.core.formatting import plain_number
 from avatarstudio.kling import voices as tts_voices
 from avatarstudio.kling.limits import ProviderLimits, provider_limits
 from avatarstudio.kling.voices import DEFAULT_VOICE, TtsVoice
-from avatarstudio.media.convert import UnsuitableRecording, recording_to_m4a
-from avatarstudio.media.probe import AudioInfo, MediaError
+from avatarstudio.media import voice_repair
 from avatarstudio.media.validation import check_audio, check_photo
+from avatarstudio.media.voice_repair import RepairedVoice, VoiceTooLong
 from avatarstudio.studio.models import Voice, VoiceKind, VoiceSource
 
-AUDIO_TYPES = "audio/mpeg,audio/wav,audio/x-wav,audio/mp4,audio/x-m4a,audio/aac,.mp3,.wav,.m4a,.aac"
+# What the voice repair takes (``media.voice_repair``): audio of most kinds, and phone videos.
+AUDIO_TYPES = "audio/*,video/mp4,video/quicktime,video/webm,.mp3,.wav,.m4a,.aac,.ogg,.opus,.flac"
 AUDIO_ID = re.compile(r"^[A-Za-z0-9_\-]{6,128}$")
 
 
@@ -112,10 +112,10 @@ class GenerationForm(ScriptFields):
     """Validates a create submit and says what to make it from; it stores and sends nothing.
 
     ``cleaned_data`` then holds the photo (an upload with its ``photo_extension``, or a
-    ``photo_url`` for ``services`` to fetch) and the voice: an upload (``audio`` with its
-    ``audio_info``) or a Kling ``audio_id``; a ``recording`` converted to M4A (``recording_m4a``
-    and ``audio_info``); a script (``script``, ``speaker``, ``speed``, and the ``preview`` voice
-    already made of it, if any); or a ``recent_voice``.
+    ``photo_url`` for ``services`` to fetch) and the voice: an upload or a recording as it will
+    be sent (``voice``, a ``RepairedVoice``, with the original in ``audio`` or ``recording``),
+    or a Kling ``audio_id``; a script (``script``, ``speaker``, ``speed``, and the ``preview``
+    voice already made of it, if any); or a ``recent_voice``.
     """
 
     photo = forms.FileField(
@@ -169,6 +169,8 @@ class GenerationForm(ScriptFields):
             }
         ),
     )
+    use_first_seconds = forms.BooleanField(label="Use the first 60 s", required=False)
+    use_original_voice = forms.BooleanField(label="Send my voice file as it is", required=False)
     script_voice = forms.UUIDField(required=False, widget=forms.HiddenInput)
     recent_voice = forms.ModelChoiceField(
         label="Recent voice",
@@ -193,6 +195,8 @@ class GenerationForm(ScriptFields):
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.team = team
+        self.voice_check: RepairedVoice | None = None  # the voice file as it will be sent
+        self.voice_offer: float | None = None  # seconds offered of a voice too long
         self.fields["prompt"].widget.attrs["maxlength"] = self.limits.prompt_max_chars
         self.fields["prompt"].widget.attrs["placeholder"] = settings.KLING_DEFAULT_PROMPT
         self.fields["recent_voice"].queryset = Voice.objects.for_team(team)
@@ -203,12 +207,6 @@ class GenerationForm(ScriptFields):
             self.cleaned_data["photo_extension"] = check_photo(
                 upload, upload.size, self.limits
             ).extension
-        return upload
-
-    def clean_audio(self) -> Any:
-        upload = self.cleaned_data.get("audio")
-        if upload:
-            self.cleaned_data["audio_info"] = check_audio(upload, upload.size, self.limits)
         return upload
 
     def clean_audio_id(self) -> str:
@@ -265,10 +263,24 @@ class GenerationForm(ScriptFields):
         if not upload:
             self.add_error("recording", "Record your voice first: press Record, speak, then Stop.")
             return
+        self._clean_voice_file(data, "recording", voice_repair.VoiceSource.RECORDING)
+
+    def _clean_voice_file(self, data: dict[str, Any], field: str, kind: str) -> None:
+        """The voice as it will be sent (repaired where it needed it), in ``data["voice"]``;
+        a voice too long is offered its first 60 s (``voice_offer``)."""
         try:
-            data["recording_m4a"], data["audio_info"] = convert_recording(upload, self.limits)
+            data["voice"] = self.voice_check = check_voice(
+                data[field],
+                self.limits,
+                kind=kind,
+                use_first=data.get("use_first_seconds", False),
+                use_original=data.get("use_original_voice", False),
+            )
+        except VoiceTooLong as too_long:
+            self.voice_offer = too_long.first_seconds
+            self.add_error(field, too_long)
         except ValidationError as error:
-            self.add_error("recording", error)
+            self.add_error(field, error)
 
     def _clean_script(self, data: dict[str, Any]) -> None:
         spoken = self.spoken(data)
@@ -294,6 +306,8 @@ class GenerationForm(ScriptFields):
             self.add_error(
                 "audio", "Choose an audio file with the voice, or enter a Kling audio ID."
             )
+        elif audio:
+            self._clean_voice_file(data, "audio", voice_repair.VoiceSource.FILE)
 
     def voice_context(self, voice: Voice | None = None) -> dict[str, Any]:
         """What the voice step of the page needs: the sources, the speakers, recent voices,
@@ -319,24 +333,30 @@ class GenerationForm(ScriptFields):
         }
 
 
-def convert_recording(upload: Any, limits: ProviderLimits) -> tuple[bytes, AudioInfo]:
-    """A browser recording as M4A, in memory, checked like an uploaded voice; one too long or
-    too costly to convert is refused before it is (``media.convert``'s caps)."""
-    try:
+def check_voice(
+    upload: Any, limits: ProviderLimits, *, kind: str, use_first: bool, use_original: bool
+) -> RepairedVoice:
+    """The voice file (an upload or a recording) as it will be sent: repaired to fit the
+    provider's rules (``media.voice_repair``), its first 60 s when ``use_first``, or the file
+    as it came when ``use_original`` and it already fits. Raises ValidationError."""
+    upload.seek(0)
+    first = limits.audio_max_seconds if use_first else None
+    repaired = voice_repair.repair_voice(
+        upload, upload.size, limits, kind=kind, first_seconds=first
+    )
+    if use_original and repaired.repairs and repaired.original_is_valid:
         upload.seek(0)
-        converted = recording_to_m4a(upload)
-    except UnsuitableRecording as error:
-        raise ValidationError(str(error), code="recording") from None
-    except MediaError:
-        raise ValidationError(
-            "We could not read this recording. Record it again, or upload an audio file.",
-            code="recording",
-        ) from None
-    try:
-        info = check_audio(io.BytesIO(converted), len(converted), limits)
-    except ValidationError as error:
-        raise ValidationError(" ".join(error.messages), code="recording") from None
-    return converted, info
+        info = check_audio(upload, upload.size, limits)
+        upload.seek(0)
+        return RepairedVoice(
+            content=upload.read(),
+            extension=info.format,
+            duration=info.duration,
+            repairs=(),
+            original_is_valid=True,
+            original_duration=info.duration,
+        )
+    return repaired
 
 
 def price_table(team: Team) -> list[dict[str, Any]]:

@@ -26,8 +26,9 @@ from avatarstudio.accounts.models import Team
 from avatarstudio.kling.limits import provider_limits
 from avatarstudio.kling.voices import TtsVoice
 from avatarstudio.media.fetch import TooLarge, TooSlow, UnsafeURL, fetch_bytes
-from avatarstudio.media.probe import AudioInfo
+from avatarstudio.media.repairs import Repair
 from avatarstudio.media.validation import check_photo
+from avatarstudio.media.voice_repair import RepairedVoice
 from avatarstudio.studio import ledger, quotas
 from avatarstudio.studio.models import Generation, Voice, VoiceKind, VoiceSource
 from avatarstudio.studio.pipeline import speech
@@ -113,8 +114,15 @@ def _voice_arguments(team: Team, user: Any, data: dict[str, Any]) -> dict[str, A
     new recording kept as a team voice, a script spoken (once) or a recent voice reused."""
     source = data["voice_source"]
     if source == VoiceSource.RECORD:
-        voice = keep_recording(team, user, data["recording_m4a"], data["audio_info"])
-    elif source == VoiceSource.SCRIPT:
+        voice = keep_recording(team, user, data["voice"])
+        return {
+            "audio": voice.audio.open("rb"),
+            "audio_extension": voice.audio.name.rsplit(".", 1)[-1],
+            "audio_seconds": voice.duration,
+            "voice": voice,
+            **_originals("voice", data["recording"], data["voice"].repairs),
+        }
+    if source == VoiceSource.SCRIPT:
         voice = data.get("preview")
         if voice is None:
             try:
@@ -125,22 +133,36 @@ def _voice_arguments(team: Team, user: Any, data: dict[str, Any]) -> dict[str, A
             data["preview"] = voice
     elif source == VoiceSource.RECENT:
         voice = data["recent_voice"]
-    else:
-        upload = data.get("audio") or None
+    elif data.get("audio"):
+        sent = data["voice"]
         return {
-            "audio": upload,
-            "audio_extension": data["audio_info"].format if upload else "",
-            "audio_seconds": data["audio_info"].duration if upload else None,
-            "audio_id": data.get("audio_id", ""),
+            "audio": ContentFile(sent.content),
+            "audio_extension": sent.extension,
+            "audio_seconds": sent.duration,
+            **_originals("voice", data["audio"], sent.repairs),
         }
+    else:
+        return {"audio_id": data.get("audio_id", "")}
     if voice.kind == VoiceKind.RECORDING:
         return {
             "audio": voice.audio.open("rb"),
-            "audio_extension": "m4a",
+            "audio_extension": voice.audio.name.rsplit(".", 1)[-1],
             "audio_seconds": voice.duration,
             "voice": voice,
         }
     return {"audio_id": voice.audio_id, "audio_seconds": voice.duration, "voice": voice}
+
+
+def _originals(kind: str, original: Any, repairs: tuple[Repair, ...]) -> dict[str, Any]:
+    """What ``start_generation`` keeps beside a repaired input: the original, and what was
+    changed in it; nothing when it is sent as it came."""
+    if not repairs:
+        return {}
+    original.seek(0)
+    return {
+        f"{kind}_original": original,
+        "repairs": [{"of": kind, "code": r.code, "sentence": r.sentence} for r in repairs],
+    }
 
 
 def start_generation(
@@ -157,6 +179,9 @@ def start_generation(
     audio_seconds: float | None = None,
     audio_id: str = "",
     voice: Voice | None = None,
+    photo_original: File | None = None,
+    voice_original: File | None = None,
+    repairs: list[dict[str, str]] | None = None,
 ) -> Generation:
     """Store the inputs, create the queued row and wake the worker once it is committed.
 
@@ -177,9 +202,16 @@ def start_generation(
         audio_seconds=audio_seconds,
         voice=voice,
     )
+    generation.repairs = repairs or []
     generation.photo.save(f"photo.{photo_extension}", photo, save=False)
     if audio is not None:
         generation.audio.save(f"voice.{audio_extension}", audio, save=False)
+    for field, original in (
+        (generation.photo_original, photo_original),
+        (generation.audio_original, voice_original),
+    ):
+        if original is not None:
+            field.save(f"original-{_safe_name(original)}", original, save=False)
     try:
         with transaction.atomic():
             # The team row's lock makes concurrent submits take turns at the quota check
@@ -198,6 +230,14 @@ def start_generation(
         raise
     wake_up(generation)
     return generation
+
+
+def _safe_name(upload: Any) -> str:
+    """The original's name for storage: its extension only, as a person's file name is theirs
+    to choose and ours to distrust."""
+    name = getattr(upload, "name", "") or ""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
+    return "file." + ("".join(c for c in extension if c.isalnum())[:8] or "bin")
 
 
 def try_again(generation: Generation, user: Any) -> Generation:
@@ -250,12 +290,13 @@ def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> 
     return voice
 
 
-def keep_recording(team: Team, user: Any, converted: bytes, info: AudioInfo) -> Voice:
-    """Keep a browser recording (already converted and checked by the form) as a team voice."""
+def keep_recording(team: Team, user: Any, sent: RepairedVoice) -> Voice:
+    """Keep a browser recording (already converted, repaired and checked by the form) as a
+    team voice."""
     voice = Voice(
-        team=team, created_by=user, kind=VoiceKind.RECORDING, duration=round(info.duration, 2)
+        team=team, created_by=user, kind=VoiceKind.RECORDING, duration=round(sent.duration, 2)
     )
-    voice.audio.save("recording.m4a", ContentFile(converted), save=False)
+    voice.audio.save(f"recording.{sent.extension}", ContentFile(sent.content), save=False)
     voice.save()
     return voice
 

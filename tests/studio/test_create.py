@@ -125,7 +125,7 @@ def test_a_kling_audio_id_can_stand_in_for_the_audio_file(team, member):
         ),
         (
             {"audio": SimpleUploadedFile("short.wav", voice_bytes(1.9, "wav"))},
-            "This recording is 1.9 s long; Kling needs at least 2 seconds of voice.",
+            "This audio file has only 1.9 s of voice; Kling needs at least 2 seconds.",
         ),
         ({"mode": "ultra"}, "Select a valid choice."),
     ],

@@ -190,8 +190,9 @@ def test_a_browser_recording_is_converted_to_m4a_and_makes_a_video(
 def test_a_recording_shorter_than_two_seconds_asks_for_more(team, member, provider):
     recording = SimpleUploadedFile("recording.webm", recording_bytes(1.0), "audio/webm")
     response = create(client_in(team, member), voice_source="record", recording=recording)
-    assert "Kling needs at least 2 seconds of voice. Record a little more." in (
-        response.content.decode()
+    assert (
+        "This recording has only 1.0 s of voice; Kling needs at least 2 seconds. Record a "
+        "little more." in response.content.decode()
     )
     assert not Voice.objects.exists()
 
@@ -199,7 +200,7 @@ def test_a_recording_shorter_than_two_seconds_asks_for_more(team, member, provid
 def test_a_recording_that_is_not_sound_is_refused(team, member, provider):
     junk = SimpleUploadedFile("recording.webm", b"not a recording at all" * 100, "audio/webm")
     response = create(client_in(team, member), voice_source="record", recording=junk)
-    assert "We could not read this recording. Record it again" in response.content.decode()
+    assert "This recording cannot be read. Record again." in response.content.decode()
 
 
 def test_a_recording_too_costly_to_convert_is_refused_with_what_to_do(team, member, provider):

@@ -1,0 +1,70 @@
+"""The create page repairs what it can instead of refusing it, sends the repaired input, and
+keeps the original beside it with what was changed."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from avatarstudio.studio.models import Generation
+from tests.helpers import client_in
+from tests.media_factory import speech_bytes, video_bytes
+from tests.studio.test_voices import create
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)
+
+
+def test_an_ogg_voice_is_converted_and_sent_as_m4a_with_the_original_kept(team, member, provider):
+    original = speech_bytes(4.0, "ogg")
+    response = create(client_in(team, member), audio=upload("hello.ogg", original))
+    assert response.status_code == 302
+    generation = Generation.objects.get()
+    assert generation.audio.name.endswith("voice.m4a")
+    assert generation.audio_original.open("rb").read() == original
+    assert generation.repairs_of("voice") == ["Converted the OGG file to M4A."]
+    assert generation.audio_seconds == pytest.approx(4.0, abs=0.3)
+
+
+def test_the_sound_of_a_phone_video_is_taken(team, member, provider):
+    response = create(client_in(team, member), audio=upload("clip.mp4", video_bytes(4.0)))
+    assert response.status_code == 302
+    repairs = Generation.objects.get().repairs_of("voice")
+    assert "Took the sound from the video." in " ".join(repairs)
+
+
+def test_leading_silence_is_trimmed_and_the_estimate_counts_what_is_sent(team, member, provider):
+    voice = speech_bytes(4.0, "wav", silence_before=3.0)
+    create(client_in(team, member), audio=upload("voice.wav", voice))
+    generation = Generation.objects.get()
+    assert generation.audio_seconds == pytest.approx(4.3, abs=0.4)
+    assert any("silence" in sentence for sentence in generation.repairs_of("voice"))
+
+
+def test_a_voice_over_a_minute_is_offered_its_first_60_seconds(team, member, provider):
+    client = client_in(team, member)
+    long = speech_bytes(70.0, "mp3")
+    page = create(client, audio=upload("talk.mp3", long)).content.decode()
+    assert "Use the first 60 s" in page
+    assert not Generation.objects.exists()
+    create(client, audio=upload("talk.mp3", long), use_first_seconds="on")
+    assert Generation.objects.get().audio_seconds == pytest.approx(60.0, abs=0.1)
+
+
+def test_a_valid_voice_is_sent_as_it_came(team, member, provider):
+    voice = speech_bytes(4.0, "mp3")
+    create(client_in(team, member), audio=upload("voice.mp3", voice))
+    generation = Generation.objects.get()
+    assert generation.audio.open("rb").read() == voice
+    assert not generation.audio_original and generation.repairs == []
+
+
+def test_the_original_can_be_sent_when_it_is_valid(team, member, provider):
+    quiet = speech_bytes(4.0, "wav", lufs=-40.0)
+    create(client_in(team, member), audio=upload("quiet.wav", quiet), use_original_voice="on")
+    generation = Generation.objects.get()
+    assert generation.audio.open("rb").read() == quiet
+    assert generation.repairs == []
