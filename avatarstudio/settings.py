@@ -245,6 +245,8 @@ RATE_LIMITS = {
     "key_test": env_rates("RATE_LIMIT_KEY_TEST", "10/h/user,30/h/ip"),
     "signup": env_rates("RATE_LIMIT_SIGNUP", "20/h/ip"),
     "invite": env_rates("RATE_LIMIT_INVITE", "20/h/user,60/h/ip"),
+    # The create page's live check of a chosen photo or voice: no credit, but CPU.
+    "preflight": env_rates("RATE_LIMIT_PREFLIGHT", "300/h/user,600/h/ip"),
 }
 # Sign-up is counted by RATE_LIMITS above, not twice; allauth's other limits (sign-in attempts,
 # password resets) stay as allauth sets them, and answer with our 429 page (urls.handler429).
@@ -384,7 +386,7 @@ SECURE_CSP = {
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [*_MEDIA_ORIGINS, "data:"],
-    "media-src": _MEDIA_ORIGINS,
+    "media-src": [*_MEDIA_ORIGINS, "data:"],  # the create page plays the voice as it will be sent
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],

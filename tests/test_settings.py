@@ -152,7 +152,15 @@ def test_a_cache_url_that_is_not_redis_stops_the_start_without_printing_its_pass
 
 def test_the_expensive_actions_are_limited_by_default_and_each_limit_has_a_variable():
     limits = json.loads(setting("RATE_LIMITS", RATE_LIMIT_SIGNUP="5/h/ip", RATE_LIMIT_INVITE=""))
-    assert set(limits) == {"create", "photo_url", "voice_preview", "key_test", "signup", "invite"}
+    assert set(limits) == {
+        "create",
+        "photo_url",
+        "voice_preview",
+        "key_test",
+        "signup",
+        "invite",
+        "preflight",
+    }
     assert limits["signup"] == "5/h/ip" and limits["invite"] == ""
     assert all(limits[action] for action in ("create", "photo_url", "voice_preview", "key_test"))
 

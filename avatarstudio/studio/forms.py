@@ -6,12 +6,14 @@ they return). The limits come from the provider's table in ``kling/limits.py``.
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 
 from avatarstudio.accounts.models import Team
 from avatarstudio.core.choices import Mode
@@ -27,6 +29,20 @@ from avatarstudio.studio.models import Voice, VoiceKind, VoiceSource
 # What the voice repair takes (``media.voice_repair``): audio of most kinds, and phone videos.
 AUDIO_TYPES = "audio/*,video/mp4,video/quicktime,video/webm,.mp3,.wav,.m4a,.aac,.ogg,.opus,.flac"
 AUDIO_ID = re.compile(r"^[A-Za-z0-9_\-]{6,128}$")
+
+
+def checked_on_change(field: str) -> dict[str, Any]:
+    """htmx attributes that send a chosen voice file, alone, to the server's early check."""
+    return {
+        "hx-post": reverse_lazy("studio:check_voice"),
+        "hx-trigger": "change",
+        "hx-target": "#voice-check",
+        "hx-swap": "outerHTML",
+        "hx-encoding": "multipart/form-data",
+        "hx-params": f"{field},use_first_seconds",
+        "hx-sync": "this:replace",
+        "hx-indicator": "#voice-check-busy",
+    }
 
 
 class ScriptFields(forms.Form):
@@ -140,7 +156,11 @@ class GenerationForm(ScriptFields):
         label="Audio file",
         required=False,
         widget=forms.FileInput(
-            attrs={"accept": AUDIO_TYPES, "aria-describedby": "audio-help error-audio"}
+            attrs={
+                "accept": AUDIO_TYPES,
+                "aria-describedby": "audio-help error-audio",
+                **checked_on_change("audio"),
+            }
         ),
     )
     audio_id = forms.CharField(
@@ -165,6 +185,7 @@ class GenerationForm(ScriptFields):
             attrs={
                 "accept": "audio/*",
                 "aria-describedby": "error-recording",
+                **checked_on_change("recording"),
                 "data-recording-input": "",
             }
         ),
@@ -281,6 +302,9 @@ class GenerationForm(ScriptFields):
             self.add_error(field, too_long)
         except ValidationError as error:
             self.add_error(field, error)
+        else:
+            if data.get("use_first_seconds"):
+                self.voice_offer = self.limits.audio_max_seconds
 
     def _clean_script(self, data: dict[str, Any]) -> None:
         spoken = self.spoken(data)
@@ -331,6 +355,68 @@ class GenerationForm(ScriptFields):
             "recent_voices": recent,
             "voice": voice if voice and voice.kind == VoiceKind.SCRIPT else None,
         }
+
+
+SOUND_TYPES = {"m4a": "audio/mp4", "mp3": "audio/mpeg", "wav": "audio/wav", "aac": "audio/aac"}
+
+
+def voice_check_context(
+    checked: RepairedVoice | None, offer: float | None, *, use_first: bool = False
+) -> dict[str, Any]:
+    """What the page's voice check shows: the voice as it will be sent, playable in place,
+    and the offer of its first seconds (ticked once taken, so the submit takes it too)."""
+    url = ""
+    if checked is not None:
+        encoded = base64.b64encode(checked.content).decode("ascii")
+        url = f"data:{SOUND_TYPES.get(checked.extension, 'audio/mp4')};base64,{encoded}"
+    return {
+        "voice_check": checked,
+        "voice_check_url": url,
+        "voice_offer": offer,
+        "voice_use_first": use_first,
+        "voice_problem": "",
+    }
+
+
+class VoiceCheckForm(forms.Form):
+    """The create page's early check of a voice file or a recording, before submit."""
+
+    audio = forms.FileField(required=False)
+    recording = forms.FileField(required=False)
+    use_first_seconds = forms.BooleanField(required=False)
+    use_original_voice = forms.BooleanField(required=False)
+
+    def outcome(self) -> dict[str, Any]:
+        """The voice as it will be sent (``voice_check``), or why not (``voice_problem``,
+        with ``voice_offer`` when its first seconds could be used)."""
+        data = self.cleaned_data
+        upload = data.get("audio") or data.get("recording")
+        found = voice_check_context(None, None)
+        if not upload:
+            return found
+        kind = (
+            voice_repair.VoiceSource.FILE
+            if data.get("audio")
+            else voice_repair.VoiceSource.RECORDING
+        )
+        limits = provider_limits()
+        try:
+            checked = check_voice(
+                upload,
+                limits,
+                kind=kind,
+                use_first=data["use_first_seconds"],
+                use_original=data["use_original_voice"],
+            )
+            used_first = data["use_first_seconds"] and checked.duration < checked.original_duration
+            offer = limits.audio_max_seconds if used_first else None
+            found = voice_check_context(checked, offer, use_first=used_first)
+        except VoiceTooLong as too_long:
+            found["voice_offer"] = too_long.first_seconds
+            found["voice_problem"] = " ".join(too_long.messages)
+        except ValidationError as error:
+            found["voice_problem"] = " ".join(error.messages)
+        return found
 
 
 def check_voice(

@@ -29,7 +29,13 @@ from avatarstudio.core.streaming import file_response, stored_file_response
 from avatarstudio.kling import webhooks
 from avatarstudio.library.models import Clip
 from avatarstudio.studio import charts, ledger, quotas, services
-from avatarstudio.studio.forms import GenerationForm, ScriptForm, price_table
+from avatarstudio.studio.forms import (
+    GenerationForm,
+    ScriptForm,
+    VoiceCheckForm,
+    price_table,
+    voice_check_context,
+)
 from avatarstudio.studio.models import Generation, Voice
 from avatarstudio.studio.pipeline import inputs
 from avatarstudio.studio.pipeline.speech import VoiceProblem
@@ -85,12 +91,28 @@ def create(request: HttpRequest) -> HttpResponse:
         "limits": form.limits,
         "allowance": quotas.allowance(request.team, request.membership),
         "refusal": quotas.refusal(request.team, request.user),
+        **voice_check_context(
+            form.voice_check,
+            form.voice_offer,
+            use_first=bool(getattr(form, "cleaned_data", {}).get("use_first_seconds")),
+        ),
         **form.voice_context(),
     }
     if request.method == "POST" and request.htmx:
         # Keep the chosen files in the page: only the messages are swapped in.
         return TemplateResponse(request, "studio/create.html#form-errors", context)
     return TemplateResponse(request, "studio/create.html", context)
+
+
+@team_role_required(Role.MEMBER)
+@require_POST
+@rate_limited("preflight")
+def check_voice(request: HttpRequest) -> HttpResponse:
+    """The create page's early check of a chosen voice file or recording: the same check and
+    repair the submit runs, shown before anything is paid for. Stores and sends nothing."""
+    form = VoiceCheckForm(request.POST, request.FILES)
+    context = form.outcome() if form.is_valid() else voice_check_context(None, None)
+    return TemplateResponse(request, "studio/create.html#voice-check", context)
 
 
 @team_role_required(Role.MEMBER)

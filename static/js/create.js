@@ -11,8 +11,6 @@
     const preview = form.querySelector("[data-photo-preview]");
     const dropText = form.querySelector("[data-dropzone-text]");
     const photoNote = form.querySelector("[data-photo-note]");
-    const player = form.querySelector("[data-audio-preview]");
-    const audioNote = form.querySelector("[data-audio-note]");
     const prompt = form.querySelector("[data-prompt]");
     const promptCount = form.querySelector("[data-prompt-count]");
     const estimate = form.querySelector("[data-estimate]");
@@ -77,35 +75,20 @@
       dropText.hidden = true;
     });
 
+    // A chosen voice file is checked (and repaired) by the server as soon as it is chosen
+    // (hx-post on the input); its answer says how long the voice sent will be.
     audioInput.addEventListener("change", () => {
-      const file = audioInput.files[0];
       seconds.upload = null;
       updateEstimate();
-      if (!file) {
-        player.hidden = true;
-        note(audioNote, "");
-        return;
-      }
-      if (file.size > Number(limits.audioMaxBytes)) {
-        note(audioNote, `This audio file is ${mb(file.size)}; Kling accepts at most ${mb(limits.audioMaxBytes)}.`, true);
-      }
-      player.src = URL.createObjectURL(file);
-      player.hidden = false;
     });
-    player.addEventListener("loadedmetadata", () => {
-      if (!Number.isFinite(player.duration)) return;
-      seconds.upload = player.duration;
-      note(audioNote, lengthProblem(player.duration) || `Voice length: ${player.duration.toFixed(1)} s.`, lengthProblem(player.duration));
+    const readVoiceCheck = () => {
+      const checked = form.querySelector("[data-voice-check] [data-voice-seconds]");
+      const length = checked ? Number(checked.dataset.voiceSeconds) : null;
+      if (source() === "record") seconds.record = length;
+      else seconds.upload = length;
       updateEstimate();
-    });
-
-    function lengthProblem(length) {
-      const min = Number(limits.audioMinSeconds);
-      const max = Number(limits.audioMaxSeconds);
-      if (length < min - 0.05) return `This recording is ${length.toFixed(1)} s long; Kling needs at least ${min} seconds.`;
-      if (length > max + 0.05) return `This recording is ${length.toFixed(1)} s long; Kling accepts at most ${max} seconds. Trim it.`;
-      return "";
-    }
+    };
+    document.body.addEventListener("htmx:afterSettle", readVoiceCheck);
 
     function updateEstimate() {
       const mode = form.querySelector('input[name="mode"]:checked');
@@ -169,7 +152,7 @@
     );
     readRecent();
 
-    setUpRecorder(form, seconds, lengthProblem, note, updateEstimate);
+    setUpRecorder(form, note, updateEstimate);
 
     const count = () => (promptCount.textContent = prompt.value.length);
     prompt.addEventListener("input", count);
@@ -188,7 +171,7 @@
   }
 
   // Record: MediaRecorder into the form's "recording" file input; the server converts it.
-  function setUpRecorder(form, seconds, lengthProblem, note, updateEstimate) {
+  function setUpRecorder(form, note, updateEstimate) {
     const start = form.querySelector("[data-record-start]");
     const stop = form.querySelector("[data-record-stop]");
     const timer = form.querySelector("[data-record-timer]");
@@ -235,9 +218,8 @@
         start.textContent = "● Record again";
         start.hidden = false;
         stop.hidden = true;
-        seconds.record = length;
-        const problem = lengthProblem(length);
-        note(recordNote, problem || `Recorded ${length.toFixed(1)} s. Listen back, or record again.`, problem);
+        note(recordNote, `Recorded ${length.toFixed(1)} s. Listen back, or record again.`);
+        input.dispatchEvent(new Event("change", { bubbles: true })); // the server checks it
         updateEstimate();
       });
       recorder.start(250);

@@ -68,3 +68,41 @@ def test_the_original_can_be_sent_when_it_is_valid(team, member, provider):
     generation = Generation.objects.get()
     assert generation.audio.open("rb").read() == quiet
     assert generation.repairs == []
+
+
+def check(client, **files):
+    return client.post("/create/check/voice/", files).content.decode()
+
+
+def test_the_early_check_shows_the_voice_as_it_will_be_sent_and_what_was_changed(team, member):
+    page = check(client_in(team, member), audio=upload("hello.ogg", speech_bytes(4.0, "ogg")))
+    assert "The voice as it will be sent" in page
+    assert 'src="data:audio/mp4;base64,' in page
+    assert "<li>Converted the OGG file to M4A.</li>" in page
+    assert not Generation.objects.exists()
+
+
+def test_the_early_check_of_a_long_voice_offers_its_first_60_seconds_and_keeps_the_choice(
+    team, member
+):
+    client = client_in(team, member)
+    long = speech_bytes(70.0, "mp3")
+    page = check(client, audio=upload("talk.mp3", long))
+    assert "Use the first 60 s" in page and "checked" not in page
+    page = check(client, audio=upload("talk.mp3", long), use_first_seconds="on")
+    assert 'data-voice-seconds="60.00"' in page
+    assert 'name="use_first_seconds" value="on" checked' in page
+
+
+def test_the_early_check_and_the_submit_say_the_same_of_a_short_recording(team, member):
+    from tests.media_factory import recording_bytes
+
+    client = client_in(team, member)
+    recording = recording_bytes(1.0)
+    early = check(client, recording=upload("recording.webm", recording))
+    submitted = create(
+        client, voice_source="record", recording=upload("recording.webm", recording)
+    ).content.decode()
+    message = "This recording has only 1.0 s of voice; Kling needs at least 2 seconds."
+    assert message in early
+    assert submitted.count(message) == 1
