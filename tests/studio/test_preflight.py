@@ -106,3 +106,15 @@ def test_the_early_check_and_the_submit_say_the_same_of_a_short_recording(team, 
     message = "This recording has only 1.0 s of voice; Kling needs at least 2 seconds."
     assert message in early
     assert submitted.count(message) == 1
+
+
+def test_the_clip_page_says_what_was_repaired_before_sending(team, member, provider):
+    from tests.studio.helpers import drive
+
+    client = client_in(team, member)
+    create(client, audio=upload("hello.ogg", speech_bytes(4.0, "ogg")))
+    generation = Generation.objects.get()
+    drive(generation)
+    page = client.get(f"/library/{generation.clip.pk}/").content.decode()
+    assert "Fixed before sending" in page
+    assert "<li>Converted the OGG file to M4A.</li>" in page
