@@ -8,9 +8,11 @@ import struct
 import zlib
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
+import pillow_heif
 from PIL import Image, ImageDraw
 
 CONTAINERS = {
@@ -41,14 +43,24 @@ VIDEO_CONTAINERS = {  # container: (muxer, picture codec, sound codec)
 }
 
 
-def photo_bytes(
-    width: int = 600, height: int = 800, fmt: str = "JPEG", exif_orientation: int | None = None
-) -> bytes:
-    """A face-like picture: a skin-toned oval with eyes and a mouth on a coloured background."""
-    image = Image.new("RGB", (width, height), (88, 120, 170))
+SKIN = (236, 196, 164)
+BACKGROUND = (88, 120, 170)
+
+
+def face_picture(
+    width: int = 600, height: int = 800, face: tuple[float, float, float, float] | None = None
+) -> Image.Image:
+    """A face-like picture: a skin-toned oval with eyes and a mouth on a coloured background.
+
+    ``face`` is the oval's box (left, top, right, bottom); by default it fills the middle."""
+    image = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(image)
-    cx, cy, rx, ry = width / 2, height / 2, width * 0.3, height * 0.35
-    draw.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=(236, 196, 164))
+    if face is None:
+        cx, cy, rx, ry = width / 2, height / 2, width * 0.3, height * 0.35
+    else:
+        cx, cy = (face[0] + face[2]) / 2, (face[1] + face[3]) / 2
+        rx, ry = (face[2] - face[0]) / 2, (face[3] - face[1]) / 2
+    draw.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=SKIN)
     for side in (-1, 1):
         ex = cx + side * rx * 0.4
         draw.ellipse(
@@ -57,14 +69,79 @@ def photo_bytes(
     draw.rectangle(
         (cx - rx * 0.35, cy + ry * 0.4, cx + rx * 0.35, cy + ry * 0.5), fill=(150, 50, 60)
     )
+    return image
+
+
+def encoded(image: Image.Image, fmt: str, **options: Any) -> bytes:
     buffer = io.BytesIO()
-    kwargs = {}
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def photo_bytes(
+    width: int = 600, height: int = 800, fmt: str = "JPEG", exif_orientation: int | None = None
+) -> bytes:
+    """``face_picture`` saved as ``fmt``, with an EXIF orientation when one is given."""
+    options = {}
     if exif_orientation is not None:
         exif = Image.Exif()
         exif[0x0112] = exif_orientation
-        kwargs["exif"] = exif
-    image.save(buffer, fmt, **kwargs)
+        options["exif"] = exif
+    return encoded(face_picture(width, height), fmt, **options)
+
+
+def heic_bytes(width: int = 600, height: int = 800) -> bytes:
+    """What an iPhone saves: HEIC (HEVC in HEIF), written by pillow-heif."""
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(face_picture(width, height)).save(buffer, format="HEIF", quality=80)
     return buffer.getvalue()
+
+
+def animated_gif_bytes(
+    colours: tuple[tuple[int, int, int], ...], width: int = 400, height: int = 400
+) -> bytes:
+    """One plain frame of each colour, in order."""
+    first, *rest = (Image.new("RGB", (width, height), colour) for colour in colours)
+    return encoded(first, "GIF", save_all=True, append_images=rest, duration=100, loop=0)
+
+
+def deep_grey_bytes(width: int, height: int, level: int, fmt: str = "TIFF") -> bytes:
+    """A 16-bit greyscale picture of one ``level`` (0 to 65535), as scanners and editors make."""
+    return encoded(Image.fromarray(np.full((height, width), level, dtype=np.uint16)), fmt)
+
+
+def cmyk_jpeg_bytes(
+    width: int = 600,
+    height: int = 800,
+    ink: tuple[int, int, int, int] = (0, 255, 255, 0),
+    icc_profile: bytes | None = None,
+) -> bytes:
+    """A print-ready JPEG in CMYK, one ``ink`` all over; the default is pure red."""
+    options = {"icc_profile": icc_profile} if icc_profile else {}
+    return encoded(Image.new("CMYK", (width, height), ink), "JPEG", **options)
+
+
+def transparent_png_bytes(width: int = 600, height: int = 800) -> bytes:
+    """The face cut out: its oval opaque, everything around it transparent (and black)."""
+    face = face_picture(width, height)
+    alpha = Image.new("L", face.size, 0)
+    ImageDraw.Draw(alpha).ellipse(
+        (width * 0.2, height * 0.15, width * 0.8, height * 0.85), fill=255
+    )
+    cut_out = Image.new("RGBA", face.size, (0, 0, 0, 0))
+    cut_out.paste(face, mask=alpha)
+    return encoded(cut_out, "PNG")
+
+
+def noisy_jpeg_bytes(min_bytes: int, side: int = 1800) -> bytes:
+    """Random noise at full quality: a JPEG of more than ``min_bytes`` in few pixels."""
+    rng = np.random.default_rng(7)
+    while True:
+        pixels = rng.integers(0, 256, (side, side, 3), dtype=np.uint8)
+        data = encoded(Image.fromarray(pixels), "JPEG", quality=100, subsampling=0)
+        if len(data) > min_bytes:
+            return data
+        side += side // 4
 
 
 def blank_png_bytes(width: int, height: int) -> bytes:

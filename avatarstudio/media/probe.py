@@ -32,6 +32,11 @@ class MediaError(ValueError):
     """A file that cannot be read as the kind of media it should be."""
 
 
+class UnknownImageFormat(MediaError):
+    """A file that none of the image readers allowed recognises: not a picture, or a kind of
+    picture we do not read."""
+
+
 class TooManyPixels(MediaError):
     """An image whose header declares more pixels than Pillow's decompression-bomb guard lets
     ``Image.open`` return (about 89 million), so its exact size is never known to us."""
@@ -91,12 +96,12 @@ def probe_image(source: bytes | BinaryIO) -> ImageInfo:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(stream) as image:
                 width, height = image.size
-                orientation = _orientation(image)
+                orientation = exif_orientation(image)
                 kind = image.format or ""
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise TooManyPixels("more pixels than Pillow's decompression-bomb guard allows") from None
     except UnidentifiedImageError:
-        raise MediaError("not a readable image") from None
+        raise UnknownImageFormat("not a readable image") from None
     except (OSError, SyntaxError, ValueError):
         raise MediaError("a damaged image") from None
     if orientation in ROTATED_ORIENTATIONS:
@@ -104,7 +109,7 @@ def probe_image(source: bytes | BinaryIO) -> ImageInfo:
     return ImageInfo(format=kind, width=width, height=height)
 
 
-def _orientation(image: Image.Image) -> int | None:
+def exif_orientation(image: Image.Image) -> int | None:
     """The EXIF orientation among the metadata ``Image.open`` read before the pixels.
 
     Pillow's PNG ``getexif()`` decodes the whole image when no eXIf chunk came before the

@@ -32,6 +32,7 @@ JPEG_START, JPEG_END = b"\xff\xd8\xff", b"\xff\xd9"
 PNG_START = b"\x89PNG\r\n\x1a\n"
 PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 TAIL_BYTES = 64
+EMPTY_PHOTO = "This photo file is empty. Choose the photo again."
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class CheckedPhoto:
     extension: str  # "jpg" or "png", from the content
 
 
-def _size_text(size: int) -> str:
+def size_text(size: int) -> str:
     return f"{size / MB:.1f} MB"
 
 
@@ -57,10 +58,10 @@ def _read_ends(file: BinaryIO) -> tuple[bytes, bytes]:
 
 def check_photo(file: BinaryIO, size: int, limits: ProviderLimits) -> CheckedPhoto:
     if size == 0:
-        raise ValidationError("This photo file is empty. Choose the photo again.", code="empty")
+        raise ValidationError(EMPTY_PHOTO, code="empty")
     if size > limits.image_max_bytes:
         raise ValidationError(
-            f"This photo is {_size_text(size)}; Kling accepts at most "
+            f"This photo is {size_text(size)}; Kling accepts at most "
             f"{limits.image_max_bytes // MB} MB. Save it smaller (for example as a JPEG) and "
             "try again.",
             code="too_big",
@@ -83,25 +84,12 @@ def check_photo(file: BinaryIO, size: int, limits: ProviderLimits) -> CheckedPho
             code="truncated",
         )
     try:
-        info = probe_image(file)
-    except TooManyPixels:
-        raise ValidationError(
-            f"This photo has too many pixels to handle safely. {RESIZE_ADVICE}",
-            code="too_many_pixels",
-        ) from None
+        info = measure_photo(file)
     except MediaError:
         raise ValidationError(
             "This photo is damaged and cannot be read. Export it again as JPEG or PNG.",
             code="damaged",
         ) from None
-    finally:
-        file.seek(0)
-    if info.width * info.height > MAX_PIXELS:
-        raise ValidationError(
-            f"This photo is {info.width} × {info.height} px, too many pixels to handle safely. "
-            f"{RESIZE_ADVICE}",
-            code="too_many_pixels",
-        )
     if min(info.width, info.height) < limits.image_min_side:
         raise ValidationError(
             f"This photo is {info.width} × {info.height} px; Kling needs at least "
@@ -117,6 +105,28 @@ def check_photo(file: BinaryIO, size: int, limits: ProviderLimits) -> CheckedPho
             code="aspect",
         )
     return CheckedPhoto(info=info, extension=extension)
+
+
+def measure_photo(file: BinaryIO) -> ImageInfo:
+    """The photo's format and upright size from its header, for every kind of picture Pillow
+    reads. A decompression bomb is refused here, before anything decodes it; a file that is no
+    picture, or a damaged one, raises MediaError."""
+    try:
+        info = probe_image(file)
+    except TooManyPixels:
+        raise ValidationError(
+            f"This photo has too many pixels to handle safely. {RESIZE_ADVICE}",
+            code="too_many_pixels",
+        ) from None
+    finally:
+        file.seek(0)
+    if info.width * info.height > MAX_PIXELS:
+        raise ValidationError(
+            f"This photo is {info.width} × {info.height} px, too many pixels to handle safely. "
+            f"{RESIZE_ADVICE}",
+            code="too_many_pixels",
+        )
+    return info
 
 
 def _looks_like(file: BinaryIO) -> str:
@@ -135,7 +145,7 @@ def check_audio(file: BinaryIO, size: int, limits: ProviderLimits) -> AudioInfo:
         raise ValidationError("This audio file is empty. Choose the file again.", code="empty")
     if size > limits.audio_max_bytes:
         raise ValidationError(
-            f"This audio file is {_size_text(size)}; Kling accepts at most "
+            f"This audio file is {size_text(size)}; Kling accepts at most "
             f"{limits.audio_max_bytes // MB} MB. Shorten it or save it as MP3, then try again.",
             code="too_big",
         )
