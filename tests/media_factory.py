@@ -3,6 +3,7 @@ formats people have instead (OGG, FLAC, WebM, phone videos)."""
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
@@ -81,13 +82,44 @@ def encoded(image: Image.Image, fmt: str, **options: Any) -> bytes:
 def photo_bytes(
     width: int = 600, height: int = 800, fmt: str = "JPEG", exif_orientation: int | None = None
 ) -> bytes:
-    """``face_picture`` saved as ``fmt``, with an EXIF orientation when one is given."""
+    """A real portrait (``portrait_picture``) saved as ``fmt``, with an EXIF orientation when
+    one is given: the face check finds its face, as it would in a person's photo."""
     options = {}
     if exif_orientation is not None:
         exif = Image.Exif()
         exif[0x0112] = exif_orientation
         options["exif"] = exif
-    return encoded(face_picture(width, height), fmt, **options)
+    return encoded(portrait_picture(width, height), fmt, **options)
+
+
+# Where the astronaut's face is in scikit-image's 512 x 512 portrait (left, top, width, height).
+ASTRONAUT_FACE = (177, 69, 91, 91)
+
+
+@functools.cache
+def _astronaut() -> Image.Image:
+    from skimage import data  # a test dependency, and slow to import: only when a test asks
+
+    return Image.fromarray(data.astronaut()[..., :3])
+
+
+def no_face_photo_bytes() -> bytes:
+    """A real photo with no face in it: scikit-image's cup of coffee, 600 x 400, as JPEG."""
+    from skimage import data
+
+    return encoded(Image.fromarray(data.coffee()), "JPEG")
+
+
+def portrait_picture(width: int = 600, height: int = 800) -> Image.Image:
+    """The astronaut's portrait (a real photo, one front-facing face) scaled to cover
+    ``width`` x ``height`` and cropped around her face."""
+    source = _astronaut()
+    scale = max(width / source.width, height / source.height)
+    scaled = source.resize((round(source.width * scale), round(source.height * scale)))
+    left, top, size, _ = (round(value * scale) for value in ASTRONAUT_FACE)
+    x = min(max(0, left + size // 2 - width // 2), scaled.width - width)
+    y = min(max(0, top + size // 2 - height // 3), scaled.height - height)
+    return scaled.crop((x, y, x + width, y + height))
 
 
 def heic_bytes(width: int = 600, height: int = 800) -> bytes:

@@ -180,6 +180,7 @@ EXPECTATIONS: dict[str, Expect] = {
             | {"tts_voice": "en:genshin_vindi2"}
         ),
     ),
+    "studio:check_photo": Expect(team_page(Role.MEMBER, 200), method="POST"),
     "studio:check_voice": Expect(team_page(Role.MEMBER, 200), method="POST"),
     "studio:voice_audio": Expect(
         team_object(Role.VIEWER, 200), kwargs=lambda world: {"pk": world.voice.pk}

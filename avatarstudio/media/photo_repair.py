@@ -31,7 +31,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import BinaryIO
 
@@ -129,18 +129,24 @@ def repair_photo(
     face_box: Box | None = None,
     fit: Fit = Fit.CROP,
     locate_face: Callable[[Image.Image], Box | None] | None = None,
+    crop_to: Box | None = None,
 ) -> RepairedPhoto:
     """The photo as it will be sent, with what was changed; ValidationError when it cannot be.
 
     ``face_box`` (left, top, right, bottom) is the face to keep when cropping, in the pixels of
     the upright photo at its own size (the size ``probe_image`` reports). Without it,
     ``locate_face`` is asked, on the decoded upright image, and answers in that image's pixels.
+    ``crop_to`` (same pixels) is a crop around a chosen face, made before anything else.
     """
     checked, broken_rule = _checked(source, size, limits)
-    if checked and _sendable_as_is(source):
+    if checked and crop_to is None and _sendable_as_is(source):
         return _untouched(source, checked)
     upright = _decode_upright(source, size, limits)
     image, repairs, warnings = upright.image, list(upright.repairs), []
+    if crop_to is not None:
+        upright, face_box = _cropped(upright, crop_to, face_box)
+        image = upright.image
+        repairs.append(Repair("cropped_to_face", "Cropped the photo around the face."))
     if broken_rule == "truncated":  # and yet it decoded: data after the end (Samsung's video)
         repairs.append(Repair("resaved", "Saved the photo again: its file did not end properly."))
     image, reshaped = _fit_shape(image, limits, fit, lambda: _face(upright, face_box, locate_face))
@@ -162,6 +168,33 @@ def repair_photo(
         original_is_valid=checked is not None,
         warnings=tuple(warnings),
     )
+
+
+def _cropped(upright: _Upright, box: Box, face_box: Box | None) -> tuple[_Upright, Box | None]:
+    """The upright photo cropped to ``box`` (full-size pixels), and the face box moved with it."""
+    scale = upright.image.width / upright.full_size[0]
+    scaled = tuple(round(edge * scale) for edge in box)
+    image = upright.image.crop(scaled)
+    full_size = (box[2] - box[0], box[3] - box[1])
+    if face_box is not None:
+        face_box = (
+            face_box[0] - box[0],
+            face_box[1] - box[1],
+            face_box[2] - box[0],
+            face_box[3] - box[1],
+        )
+    return replace(upright, image=image, full_size=full_size), face_box
+
+
+def upright_thumbnail(
+    source: BinaryIO, size: int, limits: ProviderLimits, long_side: int = 640
+) -> tuple[Image.Image, tuple[int, int]]:
+    """A small upright RGB copy of the photo (for the face check and the page's preview), and
+    the photo's own upright size; bombs are refused before anything decodes."""
+    upright = _decode_upright(source, size, limits, enough=long_side)
+    image = upright.image
+    image.thumbnail((long_side, long_side))
+    return image, upright.full_size
 
 
 def open_upright(
@@ -229,7 +262,9 @@ def _untouched(source: BinaryIO, checked: CheckedPhoto) -> RepairedPhoto:
     )
 
 
-def _decode_upright(source: BinaryIO, size: int, limits: ProviderLimits) -> _Upright:
+def _decode_upright(
+    source: BinaryIO, size: int, limits: ProviderLimits, enough: int = ENOUGH_LONG_SIDE
+) -> _Upright:
     if size == 0:
         raise ValidationError(EMPTY_PHOTO, code="empty")
     info = _measure(source)
@@ -240,7 +275,7 @@ def _decode_upright(source: BinaryIO, size: int, limits: ProviderLimits) -> _Upr
         repairs = _first_repairs(image, kind, sixteen_bit_png)
         orientation = exif_orientation(image)
         icc = image.info.get("icc_profile")
-        request = _decode_request(image.size, limits)
+        request = _decode_request(image.size, limits, enough)
         if request:
             image.draft(image.mode, request)
         image.load()
@@ -305,14 +340,16 @@ def _first_repairs(image: Image.Image, kind: str, sixteen_bit_png: bool) -> list
     return repairs
 
 
-def _decode_request(stored: tuple[int, int], limits: ProviderLimits) -> tuple[int, int] | None:
+def _decode_request(
+    stored: tuple[int, int], limits: ProviderLimits, enough: int = ENOUGH_LONG_SIDE
+) -> tuple[int, int] | None:
     """The least size to decode at, in the photo's stored orientation, or None for all of it.
 
     Enough for ``ENOUGH_LONG_SIDE`` on the longer side, even after cropping to the widest shape
     Kling takes."""
     long, short = max(stored), min(stored)
     useful = min(long, short * max(limits.image_max_aspect, 1 / limits.image_min_aspect))
-    scale = ENOUGH_LONG_SIDE / useful
+    scale = enough / useful
     if scale > 0.5:
         return None
     return math.ceil(stored[0] * scale), math.ceil(stored[1] * scale)

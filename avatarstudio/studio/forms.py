@@ -22,13 +22,90 @@ from avatarstudio.kling import voices as tts_voices
 from avatarstudio.kling.limits import ProviderLimits, provider_limits
 from avatarstudio.kling.voices import DEFAULT_VOICE, TtsVoice
 from avatarstudio.media import voice_repair
-from avatarstudio.media.validation import check_audio, check_photo
+from avatarstudio.media.photo_repair import Fit
+from avatarstudio.media.preflight import NoFaceFound, PhotoCheck, PhotoChoices, check_photo_file
+from avatarstudio.media.validation import check_audio
 from avatarstudio.media.voice_repair import RepairedVoice, VoiceTooLong
 from avatarstudio.studio.models import Voice, VoiceKind, VoiceSource
 
 # What the voice repair takes (``media.voice_repair``): audio of most kinds, and phone videos.
 AUDIO_TYPES = "audio/*,video/mp4,video/quicktime,video/webm,.mp3,.wav,.m4a,.aac,.ogg,.opus,.flac"
 AUDIO_ID = re.compile(r"^[A-Za-z0-9_\-]{6,128}$")
+
+
+PHOTO_TYPES = "image/*,.heic,.heif,.avif"
+PHOTO_CHOICES = "photo,face,keep_whole_photo,photo_fit,use_original_photo,send_without_face"
+
+
+def photo_checked_on_change() -> dict[str, Any]:
+    """htmx attributes that send the chosen photo, and the choices made about it, to the
+    server's early check."""
+    return {
+        "hx-post": reverse_lazy("studio:check_photo"),
+        "hx-trigger": "change",
+        "hx-target": "#photo-check",
+        "hx-swap": "outerHTML",
+        "hx-encoding": "multipart/form-data",
+        "hx-params": PHOTO_CHOICES,
+        "hx-sync": "this:replace",
+        "hx-indicator": "#photo-check-busy",
+    }
+
+
+def photo_choices(data: dict[str, Any]) -> PhotoChoices:
+    """What the person chose about their photo, from a form's cleaned data."""
+    return PhotoChoices(
+        face=data.get("face"),
+        crop_to_face=not data.get("keep_whole_photo"),
+        fit=Fit(data.get("photo_fit") or Fit.CROP),
+        use_original=bool(data.get("use_original_photo")),
+        send_without_face=bool(data.get("send_without_face")),
+    )
+
+
+def photo_check_context(checked: PhotoCheck | None, without_face: bool) -> dict[str, Any]:
+    """What the page's photo check shows: the photo as it will be sent, with its face."""
+    return {
+        "photo_check": checked,
+        "photo_preview_url": _data_url(checked.preview, "image/jpeg") if checked else "",
+        "photo_original_url": (
+            _data_url(checked.original_preview, "image/jpeg")
+            if checked and checked.original_preview
+            else ""
+        ),
+        "photo_without_face": without_face,
+        "photo_choice_params": PHOTO_CHOICES,
+        "photo_problem": "",
+    }
+
+
+def _data_url(content: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+class PhotoCheckForm(forms.Form):
+    """The create page's early check of a chosen photo, with the choices made about it."""
+
+    photo = forms.FileField(required=False)
+    face = forms.IntegerField(required=False, min_value=0, max_value=50)
+    keep_whole_photo = forms.BooleanField(required=False)
+    photo_fit = forms.ChoiceField(choices=[(Fit.CROP, "Crop"), (Fit.PAD, "Pad")], required=False)
+    use_original_photo = forms.BooleanField(required=False)
+    send_without_face = forms.BooleanField(required=False)
+
+    def outcome(self) -> dict[str, Any]:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return photo_check_context(None, False)
+        try:
+            checked = check_photo_file(
+                upload, upload.size, provider_limits(), photo_choices(self.cleaned_data)
+            )
+        except NoFaceFound as refusal:
+            return photo_check_context(None, True) | {"photo_problem": " ".join(refusal.messages)}
+        except ValidationError as error:
+            return photo_check_context(None, False) | {"photo_problem": " ".join(error.messages)}
+        return photo_check_context(checked, False)
 
 
 def checked_on_change(field: str) -> dict[str, Any]:
@@ -138,9 +215,20 @@ class GenerationForm(ScriptFields):
         label="Face photo",
         required=False,
         widget=forms.FileInput(
-            attrs={"accept": "image/jpeg,image/png", "aria-describedby": "photo-help error-photo"}
+            attrs={
+                "accept": PHOTO_TYPES,
+                "aria-describedby": "photo-help error-photo",
+                **photo_checked_on_change(),
+            }
         ),
     )
+    face = forms.IntegerField(required=False, min_value=0, max_value=50, widget=forms.HiddenInput)
+    keep_whole_photo = forms.BooleanField(label="Keep the whole photo", required=False)
+    photo_fit = forms.ChoiceField(
+        choices=[(Fit.CROP, "Crop"), (Fit.PAD, "Pad")], required=False, initial=Fit.CROP
+    )
+    use_original_photo = forms.BooleanField(label="Send my photo as it is", required=False)
+    send_without_face = forms.BooleanField(label="Send it anyway", required=False)
     photo_url = forms.URLField(
         label="Photo URL",
         required=False,
@@ -216,19 +304,13 @@ class GenerationForm(ScriptFields):
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.team = team
+        self.photo_check: PhotoCheck | None = None  # the photo as it will be sent
+        self.photo_without_face = False  # no face found: the page asks to send it anyway
         self.voice_check: RepairedVoice | None = None  # the voice file as it will be sent
         self.voice_offer: float | None = None  # seconds offered of a voice too long
         self.fields["prompt"].widget.attrs["maxlength"] = self.limits.prompt_max_chars
         self.fields["prompt"].widget.attrs["placeholder"] = settings.KLING_DEFAULT_PROMPT
         self.fields["recent_voice"].queryset = Voice.objects.for_team(team)
-
-    def clean_photo(self) -> Any:
-        upload = self.cleaned_data.get("photo")
-        if upload:
-            self.cleaned_data["photo_extension"] = check_photo(
-                upload, upload.size, self.limits
-            ).extension
-        return upload
 
     def clean_audio_id(self) -> str:
         audio_id = self.cleaned_data.get("audio_id", "").strip()
@@ -259,12 +341,30 @@ class GenerationForm(ScriptFields):
 
     def _clean_photo_source(self, data: dict[str, Any]) -> None:
         upload, url = data.get("photo"), data.get("photo_url")
+        data["photo_choices"] = photo_choices(data)
         if "photo" in self.errors or "photo_url" in self.errors:
             return
         if upload and url:
             self.add_error("photo_url", "Use either an uploaded photo or a photo URL, not both.")
         elif not upload and not url:
             self.add_error("photo", "Choose a face photo, or paste the web address of one.")
+        elif upload:
+            self._clean_photo_file(data, upload)
+
+    def _clean_photo_file(self, data: dict[str, Any], upload: Any) -> None:
+        """The photo as it will be sent (``data["photo_check"]``), repaired around its face."""
+        try:
+            upload.seek(0)
+            checked = check_photo_file(upload, upload.size, self.limits, data["photo_choices"])
+        except NoFaceFound as refusal:
+            self.photo_without_face = True
+            self.add_error("photo", refusal)
+            return
+        except ValidationError as error:
+            self.add_error("photo", error)
+            return
+        data["photo_check"] = self.photo_check = checked
+        data["photo_extension"] = checked.sent.extension
 
     def _clean_voice_source(self, data: dict[str, Any]) -> None:
         source = data.get("voice_source") or VoiceSource.UPLOAD
@@ -367,8 +467,7 @@ def voice_check_context(
     and the offer of its first seconds (ticked once taken, so the submit takes it too)."""
     url = ""
     if checked is not None:
-        encoded = base64.b64encode(checked.content).decode("ascii")
-        url = f"data:{SOUND_TYPES.get(checked.extension, 'audio/mp4')};base64,{encoded}"
+        url = _data_url(checked.content, SOUND_TYPES.get(checked.extension, "audio/mp4"))
     return {
         "voice_check": checked,
         "voice_check_url": url,

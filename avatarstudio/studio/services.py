@@ -26,8 +26,8 @@ from avatarstudio.accounts.models import Team
 from avatarstudio.kling.limits import provider_limits
 from avatarstudio.kling.voices import TtsVoice
 from avatarstudio.media.fetch import TooLarge, TooSlow, UnsafeURL, fetch_bytes
+from avatarstudio.media.preflight import PhotoCheck, PhotoChoices, check_photo_file
 from avatarstudio.media.repairs import Repair
-from avatarstudio.media.validation import check_photo
 from avatarstudio.media.voice_repair import RepairedVoice
 from avatarstudio.studio import ledger, quotas
 from avatarstudio.studio.models import Generation, Voice, VoiceKind, VoiceSource
@@ -42,9 +42,10 @@ UNUSED_VOICE_DAYS = 1
 class InputProblem(Exception):
     """An input the form accepted cannot be used; ``field`` is where to say so."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, code: str = "") -> None:
         super().__init__(message)
         self.field = field
+        self.code = code
 
 
 # Starting a video.
@@ -58,23 +59,28 @@ def start_from_form(team: Team, user: Any, data: dict[str, Any]) -> Generation:
     fetch or paid speech."""
     if refused := quotas.refusal(team, user):
         raise quotas.QuotaExceeded(refused)
-    photo, extension = data.get("photo"), data.get("photo_extension", "")
     if data.get("photo_url"):
-        photo, extension = fetch_photo(data["photo_url"])
+        original, checked = fetch_photo(data["photo_url"], data["photo_choices"])
+    else:
+        original, checked = data["photo"], data["photo_check"]
+    photo = _originals("photo", original, checked.sent.repairs)
+    voice = _voice_arguments(team, user, data)
     return start_generation(
         team=team,
         user=user,
         submission_token=data["submission_token"],
         mode=data["mode"],
         prompt=data["prompt"],
-        photo=photo,
-        photo_extension=extension,
-        **_voice_arguments(team, user, data),
+        photo=ContentFile(checked.sent.content),
+        photo_extension=checked.sent.extension,
+        photo_original=photo.get("photo_original"),
+        repairs=photo.get("repairs", []) + voice.pop("repairs", []),
+        **voice,
     )
 
 
-def fetch_photo(url: str) -> tuple[File, str]:
-    """The photo at a public web address, checked like an upload, with its file extension.
+def fetch_photo(url: str, choices: PhotoChoices) -> tuple[File, PhotoCheck]:
+    """The photo at a public web address, checked and repaired like an upload.
 
     The download gets ``PHOTO_FETCH_DEADLINE_SECONDS`` in all, so a slow server cannot hold
     the web thread that waits for it."""
@@ -103,10 +109,11 @@ def fetch_photo(url: str) -> tuple[File, str]:
             "browser, or download the photo and upload it instead.",
         ) from None
     try:
-        checked = check_photo(io.BytesIO(content), len(content), limits)
+        checked = check_photo_file(io.BytesIO(content), len(content), limits, choices)
     except ValidationError as error:
-        raise InputProblem("photo_url", " ".join(error.messages)) from None
-    return ContentFile(content), checked.extension
+        raise InputProblem("photo_url", " ".join(error.messages), error.code or "") from None
+    original = ContentFile(content, name=f"photo.{checked.sent.extension}")
+    return original, checked
 
 
 def _voice_arguments(team: Team, user: Any, data: dict[str, Any]) -> dict[str, Any]:

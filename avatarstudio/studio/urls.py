@@ -6,6 +6,7 @@ app_name = "studio"
 
 urlpatterns = [
     path("create/", views.create, name="create"),
+    path("create/check/photo/", views.check_photo, name="check_photo"),
     path("create/check/voice/", views.check_voice, name="check_voice"),
     path("generations/<uuid:pk>/", views.generation_detail, name="generation"),
     path("generations/<uuid:pk>/retry/", views.retry, name="retry"),

@@ -31,8 +31,10 @@ from avatarstudio.library.models import Clip
 from avatarstudio.studio import charts, ledger, quotas, services
 from avatarstudio.studio.forms import (
     GenerationForm,
+    PhotoCheckForm,
     ScriptForm,
     VoiceCheckForm,
+    photo_check_context,
     price_table,
     voice_check_context,
 )
@@ -80,6 +82,7 @@ def create(request: HttpRequest) -> HttpResponse:
             generation = services.start_from_form(request.team, request.user, form.cleaned_data)
         except services.InputProblem as problem:
             form.add_error(problem.field, str(problem))
+            form.photo_without_face = problem.code == "no_face"
         except QuotaExceeded as error:
             form.add_error(None, str(error))
         else:
@@ -91,6 +94,7 @@ def create(request: HttpRequest) -> HttpResponse:
         "limits": form.limits,
         "allowance": quotas.allowance(request.team, request.membership),
         "refusal": quotas.refusal(request.team, request.user),
+        **photo_check_context(form.photo_check, form.photo_without_face),
         **voice_check_context(
             form.voice_check,
             form.voice_offer,
@@ -102,6 +106,17 @@ def create(request: HttpRequest) -> HttpResponse:
         # Keep the chosen files in the page: only the messages are swapped in.
         return TemplateResponse(request, "studio/create.html#form-errors", context)
     return TemplateResponse(request, "studio/create.html", context)
+
+
+@team_role_required(Role.MEMBER)
+@require_POST
+@rate_limited("preflight")
+def check_photo(request: HttpRequest) -> HttpResponse:
+    """The create page's early check of a chosen photo: its face found, the repair made with
+    the person's choices, shown as it will be sent. Stores and sends nothing."""
+    form = PhotoCheckForm(request.POST, request.FILES)
+    context = form.outcome() if form.is_valid() else photo_check_context(None, False)
+    return TemplateResponse(request, "studio/create.html#photo-check", context)
 
 
 @team_role_required(Role.MEMBER)

@@ -4,13 +4,11 @@
   function init() {
     const form = document.getElementById("create-form");
     if (!form) return;
-    const limits = form.dataset;
     const photoInput = form.querySelector('input[name="photo"]');
     const audioInput = form.querySelector('input[name="audio"]');
     const dropzone = form.querySelector("[data-dropzone]");
     const preview = form.querySelector("[data-photo-preview]");
     const dropText = form.querySelector("[data-dropzone-text]");
-    const photoNote = form.querySelector("[data-photo-note]");
     const prompt = form.querySelector("[data-prompt]");
     const promptCount = form.querySelector("[data-prompt-count]");
     const estimate = form.querySelector("[data-estimate]");
@@ -22,8 +20,6 @@
       element.textContent = text;
       element.classList.toggle("is-bad", Boolean(bad));
     };
-    const mb = (bytes) =>
-      bytes < 1024 * 1024 ? Math.ceil(bytes / 1024) + " KB" : (bytes / 1024 / 1024).toFixed(1) + " MB";
 
     ["dragenter", "dragover"].forEach((name) =>
       dropzone.addEventListener(name, (event) => {
@@ -47,29 +43,11 @@
       if (!file) {
         preview.hidden = true;
         dropText.hidden = false;
-        note(photoNote, "");
         return;
       }
-      if (!["image/jpeg", "image/png"].includes(file.type)) {
-        note(photoNote, "This is not a JPEG or PNG photo. Save it as JPEG or PNG first.", true);
-      }
-      if (file.size > Number(limits.imageMaxBytes)) {
-        note(photoNote, `This photo is ${mb(file.size)}; Kling accepts at most ${mb(limits.imageMaxBytes)}.`, true);
-        return;
-      }
+      // The server checks the photo (hx-post on the input) and shows it as it will be sent.
       const url = URL.createObjectURL(file);
-      preview.onload = () => {
-        const w = preview.naturalWidth;
-        const h = preview.naturalHeight;
-        const minSide = Number(limits.imageMinSide);
-        if (Math.min(w, h) < minSide) {
-          note(photoNote, `This photo is ${w} × ${h} px; Kling needs at least ${minSide} px on each side. Use a larger photo.`, true);
-        } else if (w / h < Number(limits.imageMinAspect) || w / h > Number(limits.imageMaxAspect)) {
-          note(photoNote, `This photo is ${w} × ${h} px, too ${w > h ? "wide" : "tall"}: crop it closer to a square.`, true);
-        } else {
-          note(photoNote, `Looks good: ${w} × ${h} px, ${mb(file.size)}.`);
-        }
-      };
+      preview.onerror = () => (preview.hidden = true); // HEIC and such: the check shows them
       preview.src = url;
       preview.hidden = false;
       dropText.hidden = true;

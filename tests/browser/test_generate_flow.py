@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from avatarstudio.studio.pipeline.inprocess import start_worker
 from tests.browser.helpers import eventually, wait_until
-from tests.media_factory import photo_bytes, voice_bytes
+from tests.media_factory import no_face_photo_bytes, photo_bytes, voice_bytes
 
 
 @pytest.fixture
@@ -37,10 +37,13 @@ def test_a_member_generates_a_video_and_plays_it_from_the_library(page: Page, ow
         {"name": "me.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(600, 800)}
     )
     expect(page.get_by_alt_text("Preview of the chosen photo")).to_be_visible()
-    expect(page.locator("[data-photo-note]")).to_contain_text("Looks good: 600 × 800 px")
+    check = page.locator("#photo-check")
+    expect(check).to_contain_text("The photo as it will be sent: 600 × 800 px")
+    expect(check.locator("[data-face-box]")).to_have_count(1)
     page.get_by_label("Audio file").set_input_files(
         {"name": "hello.wav", "mimeType": "audio/wav", "buffer": voice_bytes(3.0, "wav")}
     )
+    expect(page.locator("#voice-check")).to_contain_text("The voice as it will be sent: 3.0 s")
     expect(page.locator("[data-estimate]")).to_contain_text("Estimated cost: about 1.2 Kling units")
     page.get_by_label("Prompt").fill("Smile and greet the viewers")
     expect(page.locator("[data-prompt-count]")).to_have_text("27")
@@ -65,18 +68,19 @@ def test_a_member_generates_a_video_and_plays_it_from_the_library(page: Page, ow
     assert page.evaluate("document.querySelector('video.clip-player').videoWidth") == 720
 
 
-def test_a_bad_photo_is_explained_without_losing_the_chosen_voice(page: Page, owner, worker):
+def test_a_photo_without_a_face_is_sent_only_once_the_person_says_so(page: Page, owner, worker):
     sign_in(page, owner)
     page.goto("/create/")
     page.get_by_label("Face photo").set_input_files(
-        {"name": "tiny.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes(240, 320)}
+        {"name": "cup.jpg", "mimeType": "image/jpeg", "buffer": no_face_photo_bytes()}
     )
-    expect(page.locator("[data-photo-note]")).to_contain_text("Kling needs at least 300 px")
+    expect(page.locator("#photo-check")).to_contain_text("We could not find a face in this photo")
     page.get_by_label("Audio file").set_input_files(
         {"name": "hello.wav", "mimeType": "audio/wav", "buffer": voice_bytes(3.0, "wav")}
     )
     page.get_by_role("button", name="Generate video").click()
-    expect(page.locator("#error-photo")).to_contain_text(
-        "This photo is 240 × 320 px; Kling needs at least 300 px on each side. Use a larger photo."
-    )
+    expect(page.locator("#error-photo")).to_contain_text("We could not find a face in this photo")
     assert page.get_by_label("Audio file").evaluate("input => input.files.length") == 1
+    page.get_by_label("Send it anyway: the photo shows a drawn or an animal face").check()
+    page.get_by_role("button", name="Generate video").click()
+    expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]+/$"))

@@ -119,11 +119,6 @@ def test_a_kling_audio_id_can_stand_in_for_the_audio_file(team, member):
         ),
         ({"prompt": "x" * 2501}, "The prompt is 2,501 characters; Kling accepts at most 2,500."),
         (
-            {"photo": SimpleUploadedFile("small.jpg", photo_bytes(240, 320))},
-            "This photo is 240 × 320 px; Kling needs at least 300 px on each side. "
-            "Use a larger photo.",
-        ),
-        (
             {"audio": SimpleUploadedFile("short.wav", voice_bytes(1.9, "wav"))},
             "This audio file has only 1.9 s of voice; Kling needs at least 2 seconds.",
         ),

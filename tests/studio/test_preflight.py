@@ -118,3 +118,21 @@ def test_the_clip_page_says_what_was_repaired_before_sending(team, member, provi
     page = client.get(f"/library/{generation.clip.pk}/").content.decode()
     assert "Fixed before sending" in page
     assert "<li>Converted the OGG file to M4A.</li>" in page
+
+
+def photo(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)
+
+
+def test_a_photo_under_300_px_is_enlarged_with_a_warning_instead_of_refused(team, member):
+    from tests.media_factory import photo_bytes
+
+    response = create(
+        client_in(team, member),
+        photo=photo("small.jpg", photo_bytes(240, 320)),
+        audio=upload("voice.mp3", speech_bytes(4.0, "mp3")),
+    )
+    assert response.status_code == 302
+    generation = Generation.objects.get()
+    assert any("Enlarged the photo" in sentence for sentence in generation.repairs_of("photo"))
+    assert generation.photo_original.open("rb").read() == photo_bytes(240, 320)
