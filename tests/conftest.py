@@ -56,6 +56,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line("REQUIRE_BROWSER_TESTS is set, so this run fails.", red=True)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _test_photos_read() -> None:
+    """The real portrait the photo factories use, read before any test counts decodes."""
+    from tests.media_factory import portrait_image
+
+    portrait_image()
+
+
 @pytest.fixture(autouse=True)
 def _laptop_settings(settings, tmp_path: Path) -> None:
     """Each test gets its own media folder and a fast password hasher, and no rate limits:

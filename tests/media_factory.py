@@ -1,5 +1,6 @@
-"""Small, real media files made on the spot: photos, voices in every accepted format, and the
-formats people have instead (OGG, FLAC, WebM, phone videos)."""
+"""Small, real media files made on the spot: photos, voices in every accepted format, the
+formats people have instead (OGG, FLAC, WebM, phone videos), and real photos of faces
+(scikit-image's) placed where a face check has to find them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import functools
 import io
 import struct
 import zlib
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -92,31 +94,18 @@ def photo_bytes(
     return encoded(portrait_picture(width, height), fmt, **options)
 
 
-# Where the astronaut's face is in scikit-image's 512 x 512 portrait (left, top, width, height).
-ASTRONAUT_FACE = (177, 69, 91, 91)
-
-
-@functools.cache
-def _astronaut() -> Image.Image:
-    from skimage import data  # a test dependency, and slow to import: only when a test asks
-
-    return Image.fromarray(data.astronaut()[..., :3])
-
-
 def no_face_photo_bytes() -> bytes:
     """A real photo with no face in it: scikit-image's cup of coffee, 600 x 400, as JPEG."""
-    from skimage import data
-
-    return encoded(Image.fromarray(data.coffee()), "JPEG")
+    return encoded(real_photo("coffee"), "JPEG")
 
 
 def portrait_picture(width: int = 600, height: int = 800) -> Image.Image:
     """The astronaut's portrait (a real photo, one front-facing face) scaled to cover
     ``width`` x ``height`` and cropped around her face."""
-    source = _astronaut()
+    source = portrait_image()
     scale = max(width / source.width, height / source.height)
     scaled = source.resize((round(source.width * scale), round(source.height * scale)))
-    left, top, size, _ = (round(value * scale) for value in ASTRONAUT_FACE)
+    left, top, size, _ = (round(value * scale) for value in PORTRAIT_FACE)
     x = min(max(0, left + size // 2 - width // 2), scaled.width - width)
     y = min(max(0, top + size // 2 - height // 3), scaled.height - height)
     return scaled.crop((x, y, x + width, y + height))
@@ -352,3 +341,141 @@ def write(path: Path, data: bytes) -> Path:
 def recording_bytes(seconds: float = 3.0, container: str = "webm") -> bytes:
     """What a browser's MediaRecorder makes: Opus in WebM (Chromium, Firefox) or in Ogg."""
     return voice_bytes(seconds, container)
+
+
+# The astronaut's face in scikit-image's 512 x 512 portrait (left, top, width, height), as the
+# cascades, MediaPipe and a look at it agree. The other boxes below are worked out from it.
+PORTRAIT_FACE = (177, 69, 91, 91)
+# The cameraman's face, turned to the picture's right, in scikit-image's ``camera()``.
+CAMERAMAN_FACE = (185, 111, 82, 82)
+BACKDROP = (120, 130, 140)
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class FacePhoto:
+    """A real photo and where the faces in it truly are (left, top, width, height)."""
+
+    image: Image.Image
+    faces: tuple[Box, ...]
+
+    def is_found_exactly(self, boxes: list[Box]) -> bool:
+        """Whether these (left, top, right, bottom) boxes are its faces, one box for each."""
+        if len(boxes) != len(self.faces):
+            return False
+        return all(any(is_same_place(box, face) for box in boxes) for face in self.faces)
+
+
+def is_same_place(box: Box, face: Box) -> bool:
+    """Whether a found box (left, top, right, bottom) and a true face (left, top, width,
+    height) each hold the other's centre: the same face, whatever the detector's margins."""
+    left, top, width, height = face
+    true_box = (left, top, left + width, top + height)
+    return _holds(box, _centre(true_box)) and _holds(true_box, _centre(box))
+
+
+def _centre(box: Box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+def _holds(box: Box, point: tuple[float, float]) -> bool:
+    return box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3]
+
+
+def real_photo(name: str) -> Image.Image:
+    """One of the photos inside scikit-image's wheel, as RGB: astronaut, camera, chelsea, …"""
+    return Image.fromarray(_real_pixels(name))
+
+
+@functools.cache
+def _real_pixels(name: str) -> np.ndarray:
+    """Read once a process: tests that count decodes must not count the test photo's own."""
+    from skimage import data  # a test dependency, and slow to import: only when a test asks
+
+    pixels = getattr(data, name)()
+    if pixels.ndim == 2:
+        pixels = np.stack([pixels] * 3, axis=-1)
+    return np.ascontiguousarray(pixels[..., :3])
+
+
+def portrait_image() -> Image.Image:
+    """A real portrait with one face, front-facing: the astronaut, 512 x 512."""
+    return real_photo("astronaut")
+
+
+def portrait() -> FacePhoto:
+    return FacePhoto(portrait_image(), (PORTRAIT_FACE,))
+
+
+def cameraman() -> FacePhoto:
+    return FacePhoto(real_photo("camera"), (CAMERAMAN_FACE,))
+
+
+def mirrored_portrait() -> FacePhoto:
+    left, top, width, height = PORTRAIT_FACE
+    image = portrait_image().transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    return FacePhoto(image, ((image.width - left - width, top, width, height),))
+
+
+def portraits_side_by_side(count: int = 2) -> FacePhoto:
+    face = portrait_image()
+    image = Image.new("RGB", (face.width * count, face.height))
+    for index in range(count):
+        image.paste(face, (index * face.width, 0))
+    left, top, width, height = PORTRAIT_FACE
+    return FacePhoto(
+        image, tuple((left + index * face.width, top, width, height) for index in range(count))
+    )
+
+
+def small_face(share: float, size: tuple[int, int] = (2000, 1500)) -> FacePhoto:
+    """The portrait shrunk on a large grey backdrop, its face ``share`` of the shorter side."""
+    face_width = share * min(size)
+    scale = face_width / PORTRAIT_FACE[2]
+    face = portrait_image()
+    face = face.resize((round(face.width * scale), round(face.height * scale)), Image.LANCZOS)
+    offset = ((size[0] - face.width) // 2, (size[1] - face.height) // 2)
+    image = Image.new("RGB", size, BACKDROP)
+    image.paste(face, offset)
+    return FacePhoto(image, (_moved(PORTRAIT_FACE, scale, offset),))
+
+
+def face_past_the_edge(edge: str, share_outside: float) -> FacePhoto:
+    """The portrait moved so that ``share_outside`` of its face is past the left or top edge."""
+    left, top, width, height = PORTRAIT_FACE
+    face = portrait_image()
+    if edge == "left":
+        offset = (-round(left + width * share_outside), 0)
+    else:
+        offset = (0, -round(top + height * share_outside))
+    image = Image.new("RGB", face.size, BACKDROP)
+    image.paste(face, offset)
+    return FacePhoto(image, (_moved(PORTRAIT_FACE, 1.0, offset),))
+
+
+def tilted_portrait(degrees: float) -> FacePhoto:
+    """The portrait turned counter-clockwise (negative: clockwise), with room for the corners.
+
+    The astronaut holds her head about 4° clockwise already: her face's roll is ``degrees - 4``.
+    """
+    face = portrait_image()
+    image = face.rotate(degrees, Image.BICUBIC, expand=True, fillcolor=BACKDROP)
+    left, top, width, height = PORTRAIT_FACE
+    x, y = left + width / 2 - face.width / 2, top + height / 2 - face.height / 2
+    turn = np.radians(degrees)
+    # Counter-clockwise as seen is clockwise in pixel rows, which grow downwards.
+    centre_x = x * np.cos(turn) + y * np.sin(turn) + image.width / 2
+    centre_y = -x * np.sin(turn) + y * np.cos(turn) + image.height / 2
+    box = (round(centre_x - width / 2), round(centre_y - height / 2), width, height)
+    return FacePhoto(image, (box,))
+
+
+def _moved(box: Box, scale: float, offset: tuple[int, int]) -> Box:
+    left, top, width, height = box
+    return (
+        round(left * scale) + offset[0],
+        round(top * scale) + offset[1],
+        round(width * scale),
+        round(height * scale),
+    )

@@ -30,6 +30,7 @@ from tests.media_factory import (
     heic_bytes,
     noisy_jpeg_bytes,
     photo_bytes,
+    portrait_picture,
     transparent_png_bytes,
 )
 
@@ -139,7 +140,7 @@ FORMATS = [
 @pytest.mark.parametrize(("fmt", "name"), FORMATS)
 def test_a_photo_in_a_format_kling_refuses_becomes_a_jpeg(fmt, name):
     repaired = repair(photo_bytes(600, 800, fmt=fmt))
-    assert difference(sent(repaired), face_picture()) < 4
+    assert difference(sent(repaired), portrait_picture()) < 4
     assert repaired.repairs[0].sentence == f"Converted the {name} photo to JPEG."
     assert codes(repaired) == ["converted"]
     assert not repaired.original_is_valid
@@ -307,7 +308,7 @@ def test_a_photo_that_cannot_fit_the_limit_at_all_is_refused():
 def test_a_photo_under_300_px_is_enlarged_with_a_warning_about_quality():
     repaired = repair(photo_bytes(250, 250))
     assert (repaired.width, repaired.height) == (300, 300)
-    assert difference(sent(repaired), face_picture(250, 250)) < 4
+    assert difference(sent(repaired), portrait_picture(250, 250)) < 4
     assert repaired.repairs[0].sentence == (
         "Enlarged the photo from 250 × 250 px to 300 × 300 px; it may look soft."
     )
@@ -343,7 +344,7 @@ def test_a_large_png_is_decoded_whole_then_reduced(decoded):
 def test_a_jpeg_with_data_after_its_end_decodes_and_is_saved_again():
     original = photo_bytes(600, 800) + b"MotionPhoto_Data" + bytes(100)
     repaired = repair(original)
-    assert difference(sent(repaired), face_picture()) < 3
+    assert difference(sent(repaired), portrait_picture()) < 3
     assert codes(repaired) == ["resaved"]
 
 
