@@ -50,6 +50,15 @@ class PhotoCheck:
     original_faces: tuple[tuple[int, int, int, int], ...]  # in the original preview's pixels
 
     @property
+    def reshaped(self) -> bool:
+        """Its shape was outside the provider's range, so it was cropped or padded."""
+        return any(repair.code in ("cropped", "padded") for repair in self.sent.repairs)
+
+    @property
+    def fit(self) -> str:
+        return "pad" if any(r.code == "padded" for r in self.sent.repairs) else "crop"
+
+    @property
     def chosen_index(self) -> int | None:
         return self.report.faces.index(self.chosen) if self.chosen in self.report.faces else None
 

@@ -34,6 +34,10 @@ AUDIO_ID = re.compile(r"^[A-Za-z0-9_\-]{6,128}$")
 
 
 PHOTO_TYPES = "image/*,.heic,.heif,.avif"
+FIT_CHOICES = [
+    (Fit.CROP, "Crop it around the face"),
+    (Fit.PAD, "Keep all of it, with bands of its edge colours"),
+]
 PHOTO_CHOICES = "photo,face,keep_whole_photo,photo_fit,use_original_photo,send_without_face"
 
 
@@ -75,6 +79,7 @@ def photo_check_context(checked: PhotoCheck | None, without_face: bool) -> dict[
         ),
         "photo_without_face": without_face,
         "photo_choice_params": PHOTO_CHOICES,
+        "fit_choices": FIT_CHOICES,
         "photo_problem": "",
     }
 
@@ -89,7 +94,7 @@ class PhotoCheckForm(forms.Form):
     photo = forms.FileField(required=False)
     face = forms.IntegerField(required=False, min_value=0, max_value=50)
     keep_whole_photo = forms.BooleanField(required=False)
-    photo_fit = forms.ChoiceField(choices=[(Fit.CROP, "Crop"), (Fit.PAD, "Pad")], required=False)
+    photo_fit = forms.ChoiceField(choices=FIT_CHOICES, required=False)
     use_original_photo = forms.BooleanField(required=False)
     send_without_face = forms.BooleanField(required=False)
 
@@ -224,9 +229,7 @@ class GenerationForm(ScriptFields):
     )
     face = forms.IntegerField(required=False, min_value=0, max_value=50, widget=forms.HiddenInput)
     keep_whole_photo = forms.BooleanField(label="Keep the whole photo", required=False)
-    photo_fit = forms.ChoiceField(
-        choices=[(Fit.CROP, "Crop"), (Fit.PAD, "Pad")], required=False, initial=Fit.CROP
-    )
+    photo_fit = forms.ChoiceField(choices=FIT_CHOICES, required=False, initial=Fit.CROP)
     use_original_photo = forms.BooleanField(label="Send my photo as it is", required=False)
     send_without_face = forms.BooleanField(label="Send it anyway", required=False)
     photo_url = forms.URLField(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from avatarstudio.studio.models import Generation
 from tests.helpers import client_in
@@ -136,3 +137,67 @@ def test_a_photo_under_300_px_is_enlarged_with_a_warning_instead_of_refused(team
     generation = Generation.objects.get()
     assert any("Enlarged the photo" in sentence for sentence in generation.repairs_of("photo"))
     assert generation.photo_original.open("rb").read() == photo_bytes(240, 320)
+
+
+def submit_photo(client, content: bytes, name: str = "face.jpg", **choices):
+    return create(
+        client,
+        photo=photo(name, content),
+        audio=upload("voice.mp3", speech_bytes(4.0, "mp3")),
+        **choices,
+    )
+
+
+def test_an_iphone_heic_photo_is_sent_as_an_upright_jpeg(team, member, provider):
+    from tests.media_factory import portrait_heic_bytes
+
+    original = portrait_heic_bytes(600, 800, exif_orientation=6)
+    assert submit_photo(client_in(team, member), original, "IMG_0001.HEIC").status_code == 302
+    generation = Generation.objects.get()
+    assert generation.photo.name.endswith("photo.jpg")
+    with generation.photo.open("rb") as sent:
+        assert Image.open(sent).size == (600, 800)
+    assert generation.repairs_of("photo") == ["Converted the HEIC photo to JPEG."]
+
+
+def test_with_two_faces_the_one_chosen_is_kept_and_the_photo_cropped_around_it(
+    team, member, provider
+):
+    from tests.media_factory import encoded, portraits_side_by_side
+
+    two = encoded(portraits_side_by_side(2).image, "JPEG")
+    client = client_in(team, member)
+    page = client.post("/create/check/photo/", {"photo": photo("two.jpg", two)}).content
+    assert b"Which face should speak?" in page and b"Face 2" in page
+    submit_photo(client, two, face="1")
+    generation = Generation.objects.get()
+    assert "Cropped the photo around the face." in generation.repairs_of("photo")
+    with generation.photo.open("rb") as sent:
+        assert Image.open(sent).width < 1024
+
+
+@pytest.mark.parametrize(
+    ("fit", "sentence"),
+    [
+        ("crop", "Cropped the photo to 1:2.5 around the face."),
+        ("pad", "Padded the photo to 1:2.5 with the colours of its edges."),
+    ],
+)
+def test_a_banner_is_cropped_or_padded_as_the_person_chooses(team, member, provider, fit, sentence):
+    from tests.media_factory import encoded, portrait_picture
+
+    banner = encoded(portrait_picture(300, 900), "JPEG")
+    submit_photo(client_in(team, member), banner, photo_fit=fit)
+    assert Generation.objects.get().repairs_of("photo") == [sentence]
+
+
+def test_a_photo_with_no_face_is_sent_only_when_the_person_says_so(team, member, provider):
+    from tests.media_factory import no_face_photo_bytes
+
+    client = client_in(team, member)
+    cup = no_face_photo_bytes()
+    refused = submit_photo(client, cup).content.decode()
+    assert refused.count("We could not find a face in this photo") == 1
+    assert "Send it anyway" in refused
+    assert not Generation.objects.exists()
+    assert submit_photo(client, cup, send_without_face="on").status_code == 302
