@@ -79,6 +79,16 @@ def test_filtering_by_creator_and_dates(team, member, owner, shelf):
     ]
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "America/New_York"])
+def test_dates_at_either_end_of_the_calendar_filter_nothing_out(
+    team, member, shelf, settings, zone
+):
+    settings.TIME_ZONE = zone
+    response = member_of(team, member).get("/library/?since=0001-01-01&until=9999-12-31")
+    assert response.status_code == 200
+    assert len(titles(response)) == len(shelf)
+
+
 def test_favourites_are_per_user(team, member, owner, shelf):
     Favourite.objects.create(user=member, clip=shelf["banana"])
     assert titles(member_of(team, member).get("/library/?favourites=on")) == ["banana split"]
