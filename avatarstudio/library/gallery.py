@@ -138,8 +138,8 @@ def decode_cursor(cursor: str, order: SortOrder) -> tuple[Any, str] | None:
         else:
             value = str(value)
         return value, str(uuid.UUID(str(pk)))
-    except (ValueError, TypeError):
-        return None
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        return None  # forged: a number too large for a float, or arrays nested past reason
 
 
 def _beyond(order: SortOrder, value: Any, pk: str, forwards: bool) -> Q:
