@@ -8,16 +8,29 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 from avatarstudio.accounts.models import Role, Team
 from avatarstudio.simulator.server import SimulatorServer
 from tests.helpers import CHROMIUM_HINT, chromium_path, join, make_user
 from tests.provider import client_for as simulator_client
 from tests.provider import make_simulator
+from tests.world import World, make_world
 
 
 def browser_required() -> bool:
     return os.environ.get("REQUIRE_BROWSER_TESTS", "") not in ("", "0")
+
+
+# Hypothesis (tests/test_fuzz.py): CI tries the same examples every run, so its verdict is about
+# the change; a developer's run tries new ones and keeps the failures it finds in .hypothesis/.
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, print_blob=True
+)
+hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
+hypothesis_settings.load_profile(
+    "ci" if os.environ.get("CI", "") not in ("", "0", "false") else "dev"
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -155,3 +168,9 @@ def provider(simulator, settings, monkeypatch):
     settings.COMETAPI_KEY = "test-key"
     monkeypatch.setattr(client, "TRANSPORT", httpx.WSGITransport(app=simulator))
     return simulator
+
+
+@pytest.fixture
+def world(team, owner, provider) -> World:
+    """The team, a user of each role, an outsider and one object of each kind (tests/world.py)."""
+    return make_world(team, owner)

@@ -15,26 +15,18 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from avatarstudio.accounts.models import Invitation, Membership, Role, Team
-from avatarstudio.library.models import ShareLink
-from avatarstudio.studio.models import Voice, VoiceKind
+from avatarstudio.accounts.models import Role
 from avatarstudio.studio.pipeline import inputs
-from tests.helpers import client_for, client_in, join, make_user
-from tests.library.helpers import make_clip
-from tests.studio.helpers import start_generation
-
-VISITORS = ("anonymous", "outsider", "viewer", "member", "admin", "owner")
-IN_TEAM = ("viewer", "member", "admin", "owner")
+from tests.helpers import client_for, client_in
+from tests.world import IN_TEAM, VISITORS, Route, World, clients, routes
 
 
 @dataclass
@@ -63,21 +55,6 @@ def team_object(minimum: Role, allowed: int, refused: int = 404) -> dict[str, in
 def team_page(minimum: Role, allowed: int) -> dict[str, int]:
     """A page about the current team; the outsider sees their own team, as its owner."""
     return team_object(minimum, allowed) | {"outsider": allowed}
-
-
-@dataclass
-class World:
-    team: Team
-    users: dict[str, Any]
-    clip: Any
-    trashed_clip: Any
-    generation: Any
-    share_link: ShareLink
-    invitation: Invitation
-    voice: Voice
-
-    def membership(self, name: str) -> Membership:
-        return Membership.objects.get(team=self.team, user=self.users[name])
 
 
 def clip_pk(world: World) -> dict[str, Any]:
@@ -240,27 +217,6 @@ def admin_expectation(route: Route) -> Expect:
     return Expect(signed_in(200) if route.key == ADMIN_SIGN_IN else same(302))
 
 
-@dataclass(frozen=True)
-class Route:
-    key: str  # "namespace:name", or the route itself for an unnamed pattern
-    namespace: str
-    name: str | None
-    route: str
-
-
-def routes(
-    resolver: URLResolver | None = None, prefix: str = "", namespace: str = ""
-) -> Iterator[Route]:
-    for entry in (resolver or get_resolver()).url_patterns:
-        if isinstance(entry, URLResolver):
-            inner = ":".join(part for part in (namespace, entry.namespace or "") if part)
-            yield from routes(entry, prefix + str(entry.pattern), inner)
-        elif isinstance(entry, URLPattern):
-            route = prefix + str(entry.pattern)
-            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
-            yield Route(name or route, namespace, name, route)
-
-
 ALL_ROUTES = list(routes())
 
 
@@ -270,32 +226,6 @@ def sample_path(route: Route) -> str:
     path = re.sub(r"\(\?P<app_label>[^)]*\)", "auth", path)
     path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", path)
     return "/" + path.replace("^", "").replace("$", "")
-
-
-@pytest.fixture
-def world(team, owner, provider) -> World:
-    users = {"owner": owner}
-    for name in ("viewer", "member", "admin"):
-        users[name] = join(team, Role(name))
-    users["outsider"] = make_user("outsider@example.com")
-    clip = make_clip(team, users["member"], "Launch")
-    generation = start_generation(team, users["member"])
-    clip.generation = generation
-    clip.save()
-    trashed = make_clip(team, users["member"], "Old")
-    trashed.move_to_trash()
-    link = ShareLink.objects.create(clip=clip, created_by=users["member"])
-    invitation = Invitation.issue(Membership.objects.get(team=team, user=owner), Role.VIEWER)
-    voice = Voice(team=team, kind=VoiceKind.RECORDING, duration=3.0)
-    voice.audio.save("recording.m4a", ContentFile(b"m4a!"))
-    return World(team, users, clip, trashed, generation, link, invitation, voice)
-
-
-def clients(world: World) -> dict[str, Client]:
-    made = {"anonymous": Client(), "outsider": client_for(world.users["outsider"])}
-    for name in IN_TEAM:
-        made[name] = client_in(world.team, world.users[name])
-    return made
 
 
 def path_for(route: Route, expect: Expect | None, world: World) -> str:

@@ -21,6 +21,16 @@ class TeamForm(forms.ModelForm):
         return name
 
 
+class SwitchTeamForm(forms.Form):
+    """The header switcher's choice: one of the user's own teams, by id."""
+
+    team = forms.ModelChoiceField(queryset=Team.objects.none())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.for_user(user)
+
+
 class RoleChoiceMixin:
     """Offers only the roles the acting member may grant."""
 

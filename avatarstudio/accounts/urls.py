@@ -18,7 +18,7 @@ team_patterns = [
     path("team/settings/key/test/", views.test_api_key, name="test_key"),
     path("team/audit/", views.audit_log, name="audit"),
     path("team/delete/", views.delete, name="delete"),
-    path("invite/<str:token>/", views.invitation, name="invitation"),
+    path("invite/<token:token>/", views.invitation, name="invitation"),
 ]
 
 urlpatterns = [

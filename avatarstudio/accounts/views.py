@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -27,6 +27,7 @@ from avatarstudio.accounts.forms import (
     InviteLinkForm,
     MemberLimitForm,
     RoleForm,
+    SwitchTeamForm,
     TeamForm,
     TeamSettingsForm,
 )
@@ -49,9 +50,10 @@ from avatarstudio.core.redirects import safe_next
 @require_POST
 def switch_team(request: HttpRequest) -> HttpResponse:
     """Make another of the user's teams the current one (outsiders get a 404)."""
-    membership = get_object_or_404(
-        Membership.objects.for_user(request.user), team_id=request.POST.get("team")
-    )
+    form = SwitchTeamForm(request.POST, user=request.user)
+    if not form.is_valid():
+        raise Http404("No such team for you.")
+    membership = Membership.objects.for_user(request.user).get(team=form.cleaned_data["team"])
     choose_team(request, membership)
     messages.success(request, f"You are now working in {membership.team.name}.")
     return redirect(safe_next(request, "dashboard"))

@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.urls import register_converter
+
+from avatarstudio.core.converters import TokenConverter
 
 
 class CoreConfig(AppConfig):
@@ -8,3 +11,5 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from avatarstudio.core import checks  # noqa: F401  (registers the deploy checks)
+
+        register_converter(TokenConverter, "token")

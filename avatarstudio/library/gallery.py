@@ -11,7 +11,7 @@ import base64
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -80,10 +80,10 @@ class GalleryFilters(forms.Form):
             clips = clips.filter(mode=data["mode"])
         if data.get("favourites"):
             clips = clips.filter(favourites__user=user)
-        if data.get("since"):
-            clips = clips.filter(created__gte=_start_of(data["since"]))
-        if data.get("until"):
-            clips = clips.filter(created__lt=_start_of(data["until"]) + timedelta(days=1))
+        if data.get("since") and (start := _midnight(data["since"])):
+            clips = clips.filter(created__gte=start)
+        if data.get("until") and (end := _midnight(data["until"], days_later=1)):
+            clips = clips.filter(created__lt=end)
         return clips
 
     @property
@@ -99,8 +99,15 @@ class GalleryFilters(forms.Form):
         )
 
 
-def _start_of(day: Any) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+def _midnight(day: date, days_later: int = 0) -> datetime | None:
+    """Midnight here at the start of ``day`` (or of a day after it); None past either end of
+    the calendar (the first and last days a date holds), where no bound is needed."""
+    try:
+        moment = timezone.make_aware(datetime.combine(day + timedelta(days=days_later), time.min))
+        moment.astimezone(UTC)  # what the database is given
+    except OverflowError:
+        return None
+    return moment
 
 
 @dataclass
@@ -131,8 +138,8 @@ def decode_cursor(cursor: str, order: SortOrder) -> tuple[Any, str] | None:
         else:
             value = str(value)
         return value, str(uuid.UUID(str(pk)))
-    except (ValueError, TypeError):
-        return None
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        return None  # forged: a number too large for a float, or arrays nested past reason
 
 
 def _beyond(order: SortOrder, value: Any, pk: str, forwards: bool) -> Q:

@@ -23,7 +23,7 @@ urlpatterns = [
 ]
 
 shared_urlpatterns = [
-    path("s/<str:token>/", views.shared_clip, name="shared_clip"),
-    path("s/<str:token>/video.mp4", views.shared_file, {"kind": "video"}, name="shared_video"),
-    path("s/<str:token>/poster.jpg", views.shared_file, {"kind": "poster"}, name="shared_poster"),
+    path("s/<token:token>/", views.shared_clip, name="shared_clip"),
+    path("s/<token:token>/video.mp4", views.shared_file, {"kind": "video"}, name="shared_video"),
+    path("s/<token:token>/poster.jpg", views.shared_file, {"kind": "poster"}, name="shared_poster"),
 ]

@@ -12,7 +12,7 @@ urlpatterns = [
     path("generations/<uuid:pk>/retry/", views.retry, name="retry"),
     path("voices/preview/", views.preview_voice, name="preview_voice"),
     path("voices/<uuid:pk>/audio", views.voice_audio, name="voice_audio"),
-    path("hooks/kling/<str:token>/", views.kling_hook, name="kling_hook"),
-    path("inputs/<str:token>/", views.signed_input, name="signed_input"),
+    path("hooks/kling/<token:token>/", views.kling_hook, name="kling_hook"),
+    path("inputs/<token:token>/", views.signed_input, name="signed_input"),
     path("team/usage/", views.usage_page, name="usage"),
 ]

@@ -171,9 +171,17 @@ def generation_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     context = {"generation": generation, "compact": "compact" in request.GET}
     if request.htmx:
         # Polled from its own page, the card also brings the page's heading up to date.
-        context["oob_heading"] = request.htmx.current_url_abs_path == generation.get_absolute_url()
+        context["oob_heading"] = _polled_from(request, generation.get_absolute_url())
         return TemplateResponse(request, "studio/generation.html#status-card", context)
     return TemplateResponse(request, "studio/generation.html", context)
+
+
+def _polled_from(request: HttpRequest, path: str) -> bool:
+    """Whether htmx sent this request from the page at ``path``."""
+    try:
+        return request.htmx.current_url_abs_path == path
+    except ValueError:  # django-htmx splits HX-Current-URL, which the client writes
+        return False
 
 
 @team_role_required(Role.MEMBER)

@@ -43,6 +43,15 @@ def test_an_outsider_cannot_switch_into_a_team(outsider, team):
     assert client.get("/").wsgi_request.team != team
 
 
+@pytest.mark.parametrize("team_id", ["", "Acme Studio", "\x00", "1.5", "9" * 30, "9" * 5000])
+def test_a_team_id_that_is_not_a_number_of_one_of_your_teams_is_not_found(
+    member_client, team, team_id
+):
+    response = member_client.post("/teams/switch/", {"team": team_id})
+    assert response.status_code == 404
+    assert member_client.get("/").wsgi_request.team.is_personal
+
+
 def test_switching_refuses_to_redirect_to_another_site(member_client, team):
     response = member_client.post(
         "/teams/switch/", {"team": team.pk, "next": "https://evil.example/"}

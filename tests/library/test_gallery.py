@@ -79,6 +79,16 @@ def test_filtering_by_creator_and_dates(team, member, owner, shelf):
     ]
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "America/New_York"])
+def test_dates_at_either_end_of_the_calendar_filter_nothing_out(
+    team, member, shelf, settings, zone
+):
+    settings.TIME_ZONE = zone
+    response = member_of(team, member).get("/library/?since=0001-01-01&until=9999-12-31")
+    assert response.status_code == 200
+    assert len(titles(response)) == len(shelf)
+
+
 def test_favourites_are_per_user(team, member, owner, shelf):
     Favourite.objects.create(user=member, clip=shelf["banana"])
     assert titles(member_of(team, member).get("/library/?favourites=on")) == ["banana split"]
@@ -205,3 +215,20 @@ def test_a_cursor_whose_id_is_not_a_uuid_shows_the_first_page(team, member, shel
     response = member_of(team, member).get(f"/library/?after={forged.decode().rstrip('=')}")
     assert response.status_code == 200
     assert titles(response)[0] == "Spring launch"
+
+
+@pytest.mark.parametrize(
+    ("sort", "forged"),
+    [
+        ("longest", f'[1{"0" * 400}, "00000000-0000-0000-0000-000000000000"]'),
+        ("newest", "[" * 5000 + "]" * 5000),
+    ],
+    ids=["a-duration-too-large-for-a-float", "arrays-nested-5000-deep"],
+)
+def test_a_cursor_too_large_or_too_deep_to_read_shows_the_first_page(
+    team, member, shelf, sort, forged
+):
+    cursor = base64.urlsafe_b64encode(forged.encode()).decode().rstrip("=")
+    response = member_of(team, member).get(f"/library/?sort={sort}&after={cursor}")
+    assert response.status_code == 200
+    assert len(titles(response)) == len(shelf)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 
@@ -13,6 +14,12 @@ from tests.media_factory import photo_bytes, voice_bytes
 from tests.waiting import wait_for
 
 
+@functools.cache
+def _inputs(seconds: float) -> tuple[bytes, bytes]:
+    """A photo and a voice of ``seconds``: made once, they are the same every time."""
+    return photo_bytes(600, 800), voice_bytes(seconds, "mp3")
+
+
 def start_generation(
     team, user, *, seconds: float = 2.5, prompt: str = "Smile and talk", **kw
 ) -> Generation:
@@ -22,9 +29,9 @@ def start_generation(
         submission_token=kw.pop("submission_token", uuid.uuid4()),
         mode=kw.pop("mode", "std"),
         prompt=prompt,
-        photo=ContentFile(photo_bytes(600, 800)),
+        photo=ContentFile(_inputs(seconds)[0]),
         photo_extension="jpg",
-        audio=ContentFile(voice_bytes(seconds, "mp3")),
+        audio=ContentFile(_inputs(seconds)[1]),
         audio_extension="mp3",
         audio_seconds=seconds,
         **kw,

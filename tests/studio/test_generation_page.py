@@ -136,6 +136,18 @@ def test_polled_from_its_own_page_the_card_also_updates_the_heading(team, owner,
     )
 
 
+@pytest.mark.parametrize("current_url", ["http://[", "http://testserver:99999/", "not a url"])
+def test_a_current_url_that_is_not_one_returns_the_card_without_the_heading(
+    team, owner, generation, current_url
+):
+    response = owner_client(team, owner).get(
+        generation.get_absolute_url(),
+        headers={"HX-Request": "true", "HX-Current-URL": current_url},
+    )
+    assert response.status_code == 200
+    assert "generation-heading" not in response.content.decode()
+
+
 def test_polled_from_the_dashboard_the_card_stays_compact(team, owner, generation):
     drive(generation)
     page = (
