@@ -47,7 +47,12 @@
       }
       // The server checks the photo (hx-post on the input) and shows it as it will be sent.
       const url = URL.createObjectURL(file);
-      preview.onerror = () => (preview.hidden = true); // HEIC and such: the check shows them
+      // A photo the browser cannot show (HEIC, say): its name here, the server's check below.
+      preview.onerror = () => {
+        preview.hidden = true;
+        dropText.hidden = false;
+        dropText.textContent = file.name;
+      };
       preview.src = url;
       preview.hidden = false;
       dropText.hidden = true;
