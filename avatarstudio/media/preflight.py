@@ -23,6 +23,8 @@ from avatarstudio.media.photo_repair import Fit, RepairedPhoto, repair_photo, up
 from avatarstudio.media.validation import check_photo
 
 PREVIEW_LONG_SIDE = 480
+# Repairs after which the faces are somewhere else in the photo sent.
+RESHAPING = ("cropped", "padded", "cropped_to_face")
 # Problems a crop around the face answers.
 CROP_HELPS = (FaceProblem.SEVERAL, FaceProblem.SMALL, FaceProblem.CUT_OFF)
 
@@ -170,6 +172,13 @@ def _with_preview(
         image.draft("RGB", (PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE))
         preview = image.convert("RGB")
     preview.thumbnail((PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE))
+    if any(repair.code in RESHAPING for repair in sent.repairs):
+        preview_faces = tuple(face.box for face in find_faces(preview).faces)
+    else:  # the same picture, only smaller: no need to look for the faces again
+        scale = preview.width / original.width
+        preview_faces = tuple(
+            tuple(round(edge * scale) for edge in face.box) for face in original_faces.faces
+        )
     return PhotoCheck(
         sent=sent,
         report=report,
@@ -177,7 +186,7 @@ def _with_preview(
         crop=crop,
         preview=_jpeg(preview),
         preview_size=preview.size,
-        preview_faces=tuple(face.box for face in find_faces(preview).faces),
+        preview_faces=preview_faces,
         original_preview=_jpeg(original) if len(report.faces) > 1 else b"",
         original_size=original.size,
         original_faces=tuple(face.box for face in original_faces.faces),
