@@ -19,8 +19,13 @@ from PIL import Image
 
 from avatarstudio.kling.limits import ProviderLimits
 from avatarstudio.media.faces import Face, FaceProblem, FaceReport, crop_around, find_faces
-from avatarstudio.media.photo_repair import Fit, RepairedPhoto, repair_photo, upright_thumbnail
-from avatarstudio.media.validation import check_photo
+from avatarstudio.media.photo_repair import (
+    Fit,
+    RepairedPhoto,
+    as_it_came,
+    repair_photo,
+    upright_thumbnail,
+)
 
 PREVIEW_LONG_SIDE = 480
 # Repairs after which the faces are somewhere else in the photo sent.
@@ -114,7 +119,7 @@ def check_photo_file(
         crop_to=crop,
     )
     if choices.use_original and sent.repairs and sent.original_is_valid:
-        sent = _original(source, size, limits)
+        sent = as_it_came(source, size, limits)
     check = _with_preview(sent, report, chosen, crop, thumbnail, small_report)
     if check.has_no_face and not choices.send_without_face:
         raise NoFaceFound(report.message(), code="no_face")
@@ -142,20 +147,6 @@ def _chosen_face(report: FaceReport, choices: PhotoChoices) -> Face | None:
     if choices.face is not None and 0 <= choices.face < len(report.faces):
         return report.faces[choices.face]
     return report.faces[0]
-
-
-def _original(source: BinaryIO, size: int, limits: ProviderLimits) -> RepairedPhoto:
-    source.seek(0)
-    checked = check_photo(source, size, limits)
-    source.seek(0)
-    return RepairedPhoto(
-        content=source.read(),
-        extension=checked.extension,
-        width=checked.info.width,
-        height=checked.info.height,
-        repairs=(),
-        original_is_valid=True,
-    )
 
 
 def _with_preview(

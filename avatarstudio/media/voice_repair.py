@@ -255,15 +255,7 @@ def repair_voice(
     plan = _plan(voice, limits, wording, first_seconds)
     valid = original_problem is None
     if valid and not plan.trimmed and not plan.cut and not plan.gain_db:
-        source.seek(0)
-        return RepairedVoice(
-            content=source.read(),
-            extension=original_info.format,
-            duration=original_info.duration,
-            repairs=(),
-            original_is_valid=True,
-            original_duration=original_info.duration,
-        )
+        return _untouched(source, original_info)
     content, bit_rate = _encode_within(plan.samples(voice), voice.rate, limits, wording)
     sent = check_audio(io.BytesIO(content), len(content), limits)
     repairs = _repairs(voice, plan, wording, original_problem, size, limits, bit_rate)
@@ -274,6 +266,26 @@ def repair_voice(
         repairs=repairs,
         original_is_valid=valid,
         original_duration=original_info.duration if valid else voice.seconds,
+    )
+
+
+def as_it_came(source: BinaryIO, size: int, limits: ProviderLimits) -> RepairedVoice:
+    """The voice sent as it came, for a person who chose their original over its repair;
+    ValidationError if it breaks a provider rule."""
+    source.seek(0)
+    info = check_audio(source, size, limits)
+    return _untouched(source, info)
+
+
+def _untouched(source: BinaryIO, info: AudioInfo) -> RepairedVoice:
+    source.seek(0)
+    return RepairedVoice(
+        content=source.read(),
+        extension=info.format,
+        duration=info.duration,
+        repairs=(),
+        original_is_valid=True,
+        original_duration=info.duration,
     )
 
 

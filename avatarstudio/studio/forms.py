@@ -1,4 +1,6 @@
-"""The create form: every provider rule checked here, before anything is stored or sent.
+"""The create form: every provider rule checked here, before anything is stored or sent,
+and the photo and voice repaired in memory where they can be (``media.preflight``,
+``media.voice_repair``); the page's early checks use the same functions.
 
 Forms only validate: they make no network call and write nothing (``services`` acts on what
 they return). The limits come from the provider's table in ``kling/limits.py``.
@@ -24,7 +26,6 @@ from avatarstudio.kling.voices import DEFAULT_VOICE, TtsVoice
 from avatarstudio.media import voice_repair
 from avatarstudio.media.photo_repair import Fit
 from avatarstudio.media.preflight import NoFaceFound, PhotoCheck, PhotoChoices, check_photo_file
-from avatarstudio.media.validation import check_audio
 from avatarstudio.media.voice_repair import RepairedVoice, VoiceTooLong
 from avatarstudio.studio.models import Voice, VoiceKind, VoiceSource
 
@@ -533,17 +534,7 @@ def check_voice(
         upload, upload.size, limits, kind=kind, first_seconds=first
     )
     if use_original and repaired.repairs and repaired.original_is_valid:
-        upload.seek(0)
-        info = check_audio(upload, upload.size, limits)
-        upload.seek(0)
-        return RepairedVoice(
-            content=upload.read(),
-            extension=info.format,
-            duration=info.duration,
-            repairs=(),
-            original_is_valid=True,
-            original_duration=info.duration,
-        )
+        return voice_repair.as_it_came(upload, upload.size, limits)
     return repaired
 
 

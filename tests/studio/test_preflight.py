@@ -201,3 +201,16 @@ def test_a_photo_with_no_face_is_sent_only_when_the_person_says_so(team, member,
     assert "Send it anyway" in refused
     assert not Generation.objects.exists()
     assert submit_photo(client, cup, send_without_face="on").status_code == 302
+
+
+def test_a_photo_kling_takes_as_it_is_can_be_sent_without_its_repair(team, member, provider):
+    from tests.media_factory import encoded, portrait_picture
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored on its side, as phones do: valid, but turned upright on sending
+    on_its_side = portrait_picture(600, 800).transpose(Image.Transpose.ROTATE_90)
+    turned = encoded(on_its_side, "JPEG", exif=exif)
+    submit_photo(client_in(team, member), turned, use_original_photo="on")
+    generation = Generation.objects.get()
+    assert generation.photo.open("rb").read() == turned
+    assert generation.repairs == []
