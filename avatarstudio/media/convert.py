@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 import av
 
-from avatarstudio.media.probe import MediaError, sniff_audio_container
+from avatarstudio.media.probe import MediaError, open_sound, sniff_audio_container
 
 SAMPLE_RATE = 48_000
 BIT_RATE = 96_000  # mono speech: small files (60 s is about 0.7 MB), clear voice
@@ -43,7 +43,7 @@ def recording_to_m4a(source: BinaryIO) -> bytes:
     demuxer = sniff_audio_container(source)
     try:
         with (
-            av.open(source, "r", format=demuxer) as recording,
+            open_sound(source, demuxer) as recording,
             av.open(output, "w", format="ipod") as m4a,
         ):
             if not recording.streams.audio:

@@ -237,12 +237,17 @@ def _upright_faces(frame: _DetectionFrame, coarse: _DetectionFrame) -> list[Face
     """Large faces from the half-size copy, at a quarter of the cost; the full copy is searched
     for the faces too small for that only when one of them could still count beside the largest.
     """
-    faces = _look(coarse, UPRIGHT)
+    # A face the half-size copy shows under SURE_FACE_PX is looked for in the full copy anyway.
+    faces = _look(coarse, UPRIGHT, smallest=SURE_FACE_PX)
     surely_found = SURE_FACE_PX / coarse.scale  # in the photo's pixels
-    if faces and max(face.width for face in faces) * BACKGROUND_SHARE >= surely_found:
+    widest = max((face.width for face in faces), default=0)
+    if faces and widest * BACKGROUND_SHARE >= surely_found:
         return faces
     largest = math.ceil(surely_found * frame.scale * SCALE_STEP)
-    return faces + _look(frame, UPRIGHT, smallest=SMALLEST_FACE_PX, largest=largest)
+    # Nor is one smaller than _foreground keeps beside the widest (a step under, for the
+    # cascade's rounding of sizes).
+    smallest = max(SMALLEST_FACE_PX, int(widest * BACKGROUND_SHARE * frame.scale / SCALE_STEP))
+    return faces + _look(frame, UPRIGHT, smallest=smallest, largest=largest)
 
 
 class _Cascades(threading.local):

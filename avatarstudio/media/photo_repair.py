@@ -113,7 +113,9 @@ class RepairedPhoto:
 
 
 @dataclass(frozen=True)
-class _Upright:
+class UprightPhoto:
+    """A photo decoded for repair, with what decoding it already changed."""
+
     image: Image.Image  # RGB, upright, maybe reduced
     format: str  # Pillow's name
     repairs: tuple[Repair, ...]
@@ -130,6 +132,7 @@ def repair_photo(
     fit: Fit = Fit.CROP,
     locate_face: Callable[[Image.Image], Box | None] | None = None,
     crop_to: Box | None = None,
+    decoded: UprightPhoto | None = None,
 ) -> RepairedPhoto:
     """The photo as it will be sent, with what was changed; ValidationError when it cannot be.
 
@@ -137,11 +140,12 @@ def repair_photo(
     the upright photo at its own size (the size ``probe_image`` reports). Without it,
     ``locate_face`` is asked, on the decoded upright image, and answers in that image's pixels.
     ``crop_to`` (same pixels) is a crop around a chosen face, made before anything else.
+    ``decoded`` is this photo's ``decode_upright``, when the caller has it already.
     """
     checked, broken_rule = _checked(source, size, limits)
     if checked and crop_to is None and _sendable_as_is(source):
         return _untouched(source, checked)
-    upright = _decode_upright(source, size, limits)
+    upright = decoded or decode_upright(source, size, limits)
     image, repairs, warnings = upright.image, list(upright.repairs), []
     if crop_to is not None:
         upright, face_box = _cropped(upright, crop_to, face_box)
@@ -170,7 +174,9 @@ def repair_photo(
     )
 
 
-def _cropped(upright: _Upright, box: Box, face_box: Box | None) -> tuple[_Upright, Box | None]:
+def _cropped(
+    upright: UprightPhoto, box: Box, face_box: Box | None
+) -> tuple[UprightPhoto, Box | None]:
     """The upright photo cropped to ``box`` (full-size pixels), and the face box moved with it."""
     scale = upright.image.width / upright.full_size[0]
     scaled = tuple(round(edge * scale) for edge in box)
@@ -191,10 +197,21 @@ def upright_thumbnail(
 ) -> tuple[Image.Image, tuple[int, int]]:
     """A small upright RGB copy of the photo (for the face check and the page's preview), and
     the photo's own upright size; bombs are refused before anything decodes."""
-    upright = _decode_upright(source, size, limits, enough=long_side)
-    image = upright.image
+    upright = decode_upright(source, size, limits, enough=long_side)
+    return thumbnail_of(upright, long_side), upright.full_size
+
+
+def thumbnail_of(upright: UprightPhoto, long_side: int = 640) -> Image.Image:
+    """A small copy of a decoded photo; the photo itself is left as it is."""
+    image = upright.image.copy()
     image.thumbnail((long_side, long_side))
-    return image, upright.full_size
+    return image
+
+
+def sendable_as_is(source: BinaryIO, size: int, limits: ProviderLimits) -> bool:
+    """Whether ``repair_photo`` would send this photo untouched, unless cropped around a face."""
+    checked, _ = _checked(source, size, limits)
+    return checked is not None and _sendable_as_is(source)
 
 
 def open_upright(
@@ -205,7 +222,7 @@ def open_upright(
     A decompression bomb is refused (ValidationError) before anything decodes it. A photo
     far larger than Kling's video needs is decoded at reduced size (see the module's notes).
     """
-    upright = _decode_upright(source, size, limits or provider_limits())
+    upright = decode_upright(source, size, limits or provider_limits())
     return upright.image, upright.format, upright.repairs
 
 
@@ -269,9 +286,11 @@ def _untouched(source: BinaryIO, checked: CheckedPhoto) -> RepairedPhoto:
     )
 
 
-def _decode_upright(
+def decode_upright(
     source: BinaryIO, size: int, limits: ProviderLimits, enough: int = ENOUGH_LONG_SIDE
-) -> _Upright:
+) -> UprightPhoto:
+    """The photo decoded upright in RGB, at the least size that keeps ``enough`` pixels on its
+    longer side (see the module's notes); a bomb is refused before anything decodes."""
     if size == 0:
         raise ValidationError(EMPTY_PHOTO, code="empty")
     info = _measure(source)
@@ -299,7 +318,7 @@ def _decode_upright(
     repairs += colour_repairs
     if image.size != (info.width, info.height):
         repairs.append(_scaled_down((info.width, info.height), image.size))
-    return _Upright(
+    return UprightPhoto(
         image=image,
         format=kind,
         repairs=tuple(repairs),
@@ -412,7 +431,7 @@ def _flatten(image: Image.Image) -> tuple[Image.Image, list[Repair]]:
 
 
 def _face(
-    upright: _Upright,
+    upright: UprightPhoto,
     face_box: Box | None,
     locate_face: Callable[[Image.Image], Box | None] | None,
 ) -> Box | None:

@@ -1,7 +1,8 @@
 """The photo's pre-flight: find the face, repair the photo around it, and say what will be
 sent, before anything is paid for.
 
-``check_photo_file`` runs the face check on a small upright copy (``faces.find_faces``), then
+``check_photo_file`` runs the face check on a small upright copy (``faces.find_faces``; a photo
+that will be re-encoded anyway is decoded once, for both), then
 the repair (``photo_repair.repair_photo``) with the person's choices: which face when there
 are several, whether to crop around a small or cut-off face, crop or pad an odd shape, send
 the original as it is, or send a photo with no face found anyway. The create form runs it on
@@ -23,7 +24,10 @@ from avatarstudio.media.photo_repair import (
     Fit,
     RepairedPhoto,
     as_it_came,
+    decode_upright,
     repair_photo,
+    sendable_as_is,
+    thumbnail_of,
     upright_thumbnail,
 )
 
@@ -100,7 +104,12 @@ def check_photo_file(
 ) -> PhotoCheck:
     """The photo as it will be sent, with its faces; raises ValidationError (NoFaceFound for a
     photo without a face, unless ``choices.send_without_face``)."""
-    thumbnail, full_size = upright_thumbnail(source, size, limits)
+    decoded = None
+    if sendable_as_is(source, size, limits):  # decode only what the face check needs
+        thumbnail, full_size = upright_thumbnail(source, size, limits)
+    else:  # it will be re-encoded: decode it once, for the face check and the repair
+        decoded = decode_upright(source, size, limits)
+        thumbnail, full_size = thumbnail_of(decoded), decoded.full_size
     small_report = find_faces(thumbnail)
     report = _in_full_size(small_report, thumbnail.size, full_size)
     chosen = _chosen_face(report, choices)
@@ -117,6 +126,7 @@ def check_photo_file(
         face_box=chosen.box if chosen else None,
         fit=choices.fit,
         crop_to=crop,
+        decoded=decoded,
     )
     if choices.use_original and sent.repairs and sent.original_is_valid:
         sent = as_it_came(source, size, limits)

@@ -6,7 +6,9 @@ The rules this module keeps:
 
 - A file that already fits (a format the provider takes, within its limits, no long silence at
   either end, a normal loudness) is sent as it came, byte for byte. Everything else is sent as
-  M4A, and each change is said in one sentence (``Repair``).
+  M4A, and each change is said in one sentence (``Repair``); but a WAV stays a WAV (16-bit,
+  mono) when it fits the size limit, so trimming or levelling it loses nothing and costs no
+  encoding.
 - The sound is decoded once, under ``convert.py``'s guards (sample rate, channels, decoded
   samples), into mono float32 at 48 kHz (44.1 kHz when that is the source's rate).
 - Containers are chosen from the first bytes (``sniff_audio_container``), never by FFmpeg's
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import io
 import math
+import wave
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -42,7 +45,7 @@ from avatarstudio.media.convert import (
     UnsuitableRecording,
     check_shape,
 )
-from avatarstudio.media.probe import AudioInfo, MediaError, sniff_audio_container
+from avatarstudio.media.probe import AudioInfo, MediaError, open_sound, sniff_audio_container
 from avatarstudio.media.repairs import Repair
 from avatarstudio.media.validation import DURATION_SLACK, check_audio
 
@@ -72,6 +75,7 @@ CLIPPING_LEVEL = 0.99  # a sample this close to full scale: the recording was cl
 BIT_RATES = (128_000, 96_000, 64_000)
 AAC_OPTIONS = {"aac_coder": "fast"}
 CONTAINER_OVERHEAD = 1.02  # the M4A's index and headers, over the AAC stream itself
+WAV_HEADER_BYTES = 44
 
 FORMAT_NAMES = {
     "ogg": "OGG",
@@ -95,8 +99,8 @@ class VoiceSource(StrEnum):
 
 @dataclass(frozen=True)
 class RepairedVoice:
-    content: bytes  # the original bytes when nothing needed changing, else M4A (AAC)
-    extension: str  # "m4a", or the original's: "mp3", "wav", "m4a", "aac"
+    content: bytes  # the original bytes when nothing needed changing, else M4A (AAC) or WAV
+    extension: str  # "m4a" or "wav", or the original's: "mp3", "wav", "m4a", "aac"
     duration: float  # seconds, as sent
     repairs: tuple[Repair, ...]
     original_is_valid: bool
@@ -256,12 +260,14 @@ def repair_voice(
     valid = original_problem is None
     if valid and not plan.trimmed and not plan.cut and not plan.gain_db:
         return _untouched(source, original_info)
-    content, bit_rate = _encode_within(plan.samples(voice), voice.rate, limits, wording)
-    sent = check_audio(io.BytesIO(content), len(content), limits)
-    repairs = _repairs(voice, plan, wording, original_problem, size, limits, bit_rate)
+    samples = plan.samples(voice)
+    encoded = _as_wav(samples, voice.rate, limits) if voice.container == "wav" else None
+    encoded = encoded or _encode_within(samples, voice.rate, limits, wording)
+    sent = check_audio(io.BytesIO(encoded.content), len(encoded.content), limits)
+    repairs = _repairs(voice, plan, wording, original_problem, size, limits, encoded)
     return RepairedVoice(
-        content=content,
-        extension="m4a",
+        content=encoded.content,
+        extension=encoded.extension,
         duration=sent.duration,
         repairs=repairs,
         original_is_valid=valid,
@@ -321,7 +327,7 @@ def _decode(source: BinaryIO, wording: Wording, budget: int) -> DecodedVoice:
         raise ValidationError(wording.unreadable(), code="format") from None
     container = _our_container(source, demuxer)
     try:
-        with av.open(source, "r", format=demuxer) as media:
+        with open_sound(source, demuxer) as media:
             video = any(
                 not stream.disposition & av.stream.Disposition.attached_pic
                 for stream in media.streams.video
@@ -540,17 +546,40 @@ def true_peak_db(samples: np.ndarray) -> float:
 # Encoding -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Encoded:
+    content: bytes
+    extension: str  # "m4a" or "wav"
+    bit_rate: int | None  # the AAC bit rate; None for WAV
+
+
+def _as_wav(samples: np.ndarray, rate: int, limits: ProviderLimits) -> Encoded | None:
+    """16-bit mono WAV, or None when that would break the size limit."""
+    if WAV_HEADER_BYTES + 2 * len(samples) > limits.audio_max_bytes:
+        return None
+    output = io.BytesIO()
+    with wave.open(output, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        # The inverse of FFmpeg's 16-bit to float (x / 32768): 16-bit samples come back as
+        # they were, so a trimmed WAV loses nothing.
+        pcm = np.clip((samples * np.float32(32768)).round(), -32768, 32767).astype("<i2")
+        wav.writeframes(pcm.tobytes())
+    return Encoded(output.getvalue(), "wav", None)
+
+
 def _encode_within(
     samples: np.ndarray, rate: int, limits: ProviderLimits, wording: Wording
-) -> tuple[bytes, int]:
-    """M4A at the highest bit rate that fits the size limit, and that bit rate."""
+) -> Encoded:
+    """M4A at the highest bit rate that fits the size limit."""
     seconds = len(samples) / rate
     for bit_rate in BIT_RATES:
         if bit_rate / 8 * seconds * CONTAINER_OVERHEAD > limits.audio_max_bytes:
             continue  # it would not fit: do not spend the CPU to find out
         content = encode_m4a(samples, rate, bit_rate)
         if len(content) <= limits.audio_max_bytes:
-            return content, bit_rate
+            return Encoded(content, "m4a", bit_rate)
     raise ValidationError(wording.too_big(limits.audio_max_bytes), code="too_big")
 
 
@@ -579,7 +608,7 @@ def _repairs(
     original_problem: str | None,
     size: int,
     limits: ProviderLimits,
-    bit_rate: int,
+    encoded: Encoded,
 ) -> tuple[Repair, ...]:
     repairs = []
     if voice.video:
@@ -597,10 +626,12 @@ def _repairs(
     elif plan.gain_db < 0:
         why = "it was clipping" if voice.peak >= CLIPPING_LEVEL else "it was very loud"
         repairs.append(Repair("quieter", f"Made the voice quieter ({why})."))
-    if bit_rate < BIT_RATES[0] or (size > limits.audio_max_bytes and not converted):
-        repairs.append(
-            Repair("smaller", f"Made it smaller: re-encoded at {bit_rate // 1000} kbit/s.")
-        )
+    if encoded.bit_rate is None:
+        if size > limits.audio_max_bytes:
+            repairs.append(Repair("smaller", "Made it smaller: saved it as mono 16-bit WAV."))
+    elif encoded.bit_rate < BIT_RATES[0] or (size > limits.audio_max_bytes and not converted):
+        rate = encoded.bit_rate // 1000
+        repairs.append(Repair("smaller", f"Made it smaller: re-encoded at {rate} kbit/s."))
     if not repairs:  # the original broke a rule none of the above names
         repairs.append(Repair("converted", wording.converted(voice.container)))
     return tuple(repairs)

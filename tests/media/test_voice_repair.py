@@ -37,7 +37,9 @@ def repaired(data: bytes, limits: ProviderLimits = LIMITS, **kwargs) -> Repaired
     voice = repair_voice(io.BytesIO(data), len(data), limits, **kwargs)
     if voice.content != data:
         sent = check_audio(io.BytesIO(voice.content), len(voice.content), limits)
-        assert (sent.format, voice.extension) == ("m4a", "m4a")
+        # A WAV stays a WAV when it fits; everything else becomes M4A.
+        expected = "wav" if data.startswith(b"RIFF") and voice.extension == "wav" else "m4a"
+        assert (sent.format, voice.extension) == (expected, expected)
         assert sent.duration == pytest.approx(voice.duration, abs=0.01)
     return voice
 
@@ -53,12 +55,17 @@ def refusal(data: bytes, **kwargs) -> ValidationError:
 
 
 def loudness_and_peak(content: bytes) -> tuple[float, float]:
-    """The integrated loudness (LUFS) and true peak (dBTP) of an M4A, decoded."""
-    with av.open(io.BytesIO(content), format="mp4") as m4a:
+    """The integrated loudness (LUFS) and true peak (dBTP) of an M4A or a WAV, decoded."""
+    with av.open(io.BytesIO(content), format="wav" if content[:4] == b"RIFF" else "mp4") as sent:
+        float_samples = av.AudioResampler(format="flt", layout="mono")
         samples = np.concatenate(
-            [frame.to_ndarray()[0] for frame in m4a.decode(m4a.streams.audio[0])]
+            [
+                piece.to_ndarray()[0]
+                for frame in sent.decode(sent.streams.audio[0])
+                for piece in float_samples.resample(frame)
+            ]
         )
-        rate = m4a.streams.audio[0].codec_context.sample_rate
+        rate = sent.streams.audio[0].codec_context.sample_rate
     return integrated_loudness(samples, rate), true_peak_db(samples)
 
 
@@ -232,13 +239,41 @@ def test_silence_alone_is_refused_as_no_voice():
     )
 
 
-def test_a_voice_over_5_mb_is_re_encoded_under_5_mb_at_its_loudness():
+def test_a_stereo_wav_over_5_mb_is_sent_as_a_mono_wav_under_5_mb_at_its_loudness():
     original = speech_bytes(40, "wav", layout="stereo")
     assert len(original) > 5 * MB
     voice = repaired(original)
-    assert sentences(voice) == ["Made it smaller: re-encoded at 128 kbit/s."]
+    assert sentences(voice) == ["Made it smaller: saved it as mono 16-bit WAV."]
+    assert voice.extension == "wav"
     assert len(voice.content) < 5 * MB
     assert loudness_and_peak(voice.content)[0] == pytest.approx(-16, abs=1)
+
+
+def test_a_trimmed_wav_stays_a_lossless_wav():
+    original = speech_bytes(10, "wav", silence_before=3.0)
+    voice = repaired(original)
+    assert voice.extension == "wav"
+    with av.open(io.BytesIO(original), format="wav") as source:
+        kept = np.concatenate([f.to_ndarray()[0] for f in source.decode(audio=0)])
+    with av.open(io.BytesIO(voice.content), format="wav") as sent:
+        samples = np.concatenate([f.to_ndarray()[0] for f in sent.decode(audio=0)])
+    # The same 16-bit samples, from the first one kept: nothing was re-encoded on the way.
+    start = int(
+        np.flatnonzero(
+            np.all(np.lib.stride_tricks.sliding_window_view(kept, 64) == samples[:64], axis=1)
+        )[0]
+    )
+    assert np.array_equal(kept[start : start + len(samples)], samples)
+
+
+def test_a_wav_too_big_even_as_mono_wav_is_sent_as_m4a():
+    original = speech_bytes(20, "wav", silence_before=3.0)  # 20 s of mono WAV: 1.8 MB
+    voice = repaired(original, ProviderLimits(audio_max_bytes=1 * MB))
+    assert voice.extension == "m4a"
+    assert sentences(voice) == [
+        "Trimmed 2.9 s of silence.",
+        "Made it smaller: re-encoded at 128 kbit/s.",
+    ]
 
 
 def test_the_bit_rate_drops_until_the_voice_fits_the_size_limit():
