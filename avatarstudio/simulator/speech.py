@@ -1,4 +1,4 @@
-"""Speech for the simulator's TTS: espeak-ng when it is installed, else a speech-like signal.
+"""Speech for the simulator's TTS: espeak-ng (``espeak.py``), else a speech-like signal.
 
 Either way the length follows the text and the speed, and the result is a real MP3.
 """
@@ -6,15 +6,14 @@ Either way the length follows the text and the speed, and the result is a real M
 from __future__ import annotations
 
 import math
-import shutil
-import subprocess
-import tempfile
 import zlib
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+
+from avatarstudio.simulator import espeak
 
 SAMPLE_RATE = 24_000
 # Syllables a second at speed 1.0, and how many characters make a syllable.
@@ -31,27 +30,16 @@ def synthesise(text: str, language: str, speed: float, out_path: Path) -> float:
 
 
 def _espeak(text: str, language: str, speed: float) -> np.ndarray | None:
-    binary = shutil.which("espeak-ng")
-    if binary is None:
+    spoken = espeak.speak(text, language, speed)
+    if spoken is None or not len(spoken[0]):
         return None
-    voice = "cmn" if language == "zh" else "en"
-    with tempfile.TemporaryDirectory() as folder:
-        wav = Path(folder) / "speech.wav"
-        result = subprocess.run(  # noqa: S603 (fixed binary, text passed as one argument)
-            [binary, "-v", voice, "-s", str(int(165 * speed)), "-w", str(wav), "--", text],
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-        if result.returncode != 0 or not wav.exists():
-            return None
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-        chunks = []
-        with av.open(str(wav)) as container:
-            for frame in container.decode(audio=0):
-                chunks.extend(o.to_ndarray().reshape(-1) for o in resampler.resample(frame))
-            chunks.extend(o.to_ndarray().reshape(-1) for o in resampler.resample(None))
-    return np.concatenate(chunks) if chunks else None
+    samples, rate = spoken
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="flt", layout="mono")
+    frame.sample_rate = rate
+    chunks = [o.to_ndarray().reshape(-1) for o in resampler.resample(frame)]
+    chunks.extend(o.to_ndarray().reshape(-1) for o in resampler.resample(None))
+    return np.concatenate(chunks)
 
 
 def _speech_like(text: str, language: str, speed: float) -> np.ndarray:
