@@ -13,6 +13,7 @@ task's ``callback_url``, signed the Standard Webhooks way when a secret is set.
 from __future__ import annotations
 
 import logging
+import random
 import re
 import time
 import uuid
@@ -60,6 +61,10 @@ class SimulatorConfig:
     api_key: str = ""  # when set, only this Bearer key is accepted; else any non-empty one
     submitted_seconds: float = 2.0
     processing_seconds: float = 6.0
+    # Kling's time grows with the voice's length: this much more per second of audio, each
+    # task's time spread by up to +/- ``processing_jitter`` of itself (0.1: 10 %).
+    processing_seconds_per_audio_second: float = 0.0
+    processing_jitter: float = 0.0
     url_ttl_seconds: float = 30 * 24 * 3600
     concurrency: int = 5
     webhook_secret: str = ""
@@ -77,6 +82,8 @@ class SimulatorConfig:
             "api_key": settings.SIMULATOR_KEY,
             "submitted_seconds": settings.SIMULATOR_SUBMITTED_SECONDS,
             "processing_seconds": settings.SIMULATOR_PROCESSING_SECONDS,
+            "processing_seconds_per_audio_second": settings.SIMULATOR_SECONDS_PER_AUDIO_SECOND,
+            "processing_jitter": settings.SIMULATOR_PROCESSING_JITTER,
             "url_ttl_seconds": settings.SIMULATOR_URL_TTL_SECONDS,
             "concurrency": settings.SIMULATOR_CONCURRENCY,
             "webhook_secret": settings.SIMULATOR_WEBHOOK_SECRET,
@@ -92,6 +99,7 @@ class Simulator:
         self.config = config
         self.faults = FaultBook()
         self.stats: Counter[str] = Counter()
+        self._random = random.Random()  # noqa: S311 (jitter, not a secret)
         self.store = TaskStore(config.data_dir)
         self.inputs = Inputs(config, self.store)
         self.callbacks = Callbacks(config, self.stats)
@@ -217,7 +225,7 @@ class Simulator:
             folder = self.store.input_folder(task_id)
             try:
                 image_path = self.inputs.store_image(image, folder)
-                audio_path = (
+                audio_path, audio_seconds = (
                     self.inputs.store_sound(sound_file, folder)
                     if sound_file
                     else self.inputs.voice_path(audio_id)
@@ -225,7 +233,7 @@ class Simulator:
             except Reject:
                 remove_tree(folder)
                 raise
-            moderation = self.faults.take("create", kinds=("moderation",))
+            moderation = self.faults.take("create", kinds=("moderation", "task_failed"))
             now = self._now_ms()
             task = {
                 "task_id": task_id,
@@ -239,6 +247,7 @@ class Simulator:
                 "updated": now,
                 "status": "submitted",
                 "fail_reason": moderation.reason if moderation else "",
+                "processing": self._processing_seconds(audio_seconds),
                 "render": "pending",
                 "video_id": uuid.uuid4().hex,
                 "duration": 0.0,
@@ -348,11 +357,21 @@ class Simulator:
         elapsed = (self._now_ms() - task["created"]) / 1000
         if elapsed < self.config.submitted_seconds:
             return "submitted"
-        if elapsed < self.config.submitted_seconds + self.config.processing_seconds:
+        processing = task.get("processing", self.config.processing_seconds)
+        if elapsed < self.config.submitted_seconds + processing:
             return "processing"
         if task["fail_reason"] or task["render"] == "failed":
             return "failed"
         return "succeed" if task["render"] == "done" else "processing"
+
+    def _processing_seconds(self, audio_seconds: float) -> float:
+        """How long this task takes to render at Kling: a fixed part, a part per second of
+        voice, and the jitter."""
+        config = self.config
+        seconds = config.processing_seconds
+        seconds += config.processing_seconds_per_audio_second * audio_seconds
+        spread = config.processing_jitter * self._random.uniform(-1.0, 1.0)
+        return max(0.0, seconds * (1.0 + spread))
 
     def tick(self) -> None:
         """Advance every unfinished task; the standalone server calls this twice a second."""

@@ -27,11 +27,14 @@ KINDS = {
     "html": "answer 200 with an HTML page",
     "redirect": "answer 301 to another path",
     "moderation": "accept the task, then fail it with `reason`",
+    "task_failed": "accept the task, then fail it as Kling does when a render breaks",
     "broken_download": "serve half of the file, then cut the connection",
     "slow_download": "serve the file in small pieces, `seconds` apart",
 }
 ENDPOINTS = ("any", "create", "query", "list", "tts", "download")
 SERVER_ERRORS = {5000: 500, 5001: 503, 5002: 504}
+MODERATION_REASON = "Failure to pass the risk control system"
+RENDER_FAILED_REASON = "Video generation failed, please try again"
 
 
 @dataclass
@@ -42,7 +45,7 @@ class Fault:
     code: int | None = None
     status: int | None = None
     seconds: float = 0.0
-    reason: str = "Failure to pass the risk control system"
+    reason: str = MODERATION_REASON
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -51,7 +54,9 @@ class Fault:
             raise ValueError(
                 f"unknown endpoint {self.endpoint!r}; choose from {', '.join(ENDPOINTS)}"
             )
-        if self.kind == "moderation":
+        if self.kind == "task_failed" and self.reason == MODERATION_REASON:
+            self.reason = RENDER_FAILED_REASON
+        if self.kind in ("moderation", "task_failed"):
             self.endpoint = "create"
         if self.kind in ("broken_download", "slow_download"):
             self.endpoint = "download"
@@ -79,7 +84,7 @@ class FaultBook:
                     continue
                 if kinds is not None and fault.kind not in kinds:
                     continue
-                if kinds is None and fault.kind == "moderation":
+                if kinds is None and fault.kind in ("moderation", "task_failed"):
                     continue
                 if fault.times > 0:
                     fault.times -= 1

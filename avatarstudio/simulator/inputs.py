@@ -42,7 +42,8 @@ class Inputs:
         path.write_bytes(data)
         return path
 
-    def store_sound(self, value: Any, folder: Path) -> Path:
+    def store_sound(self, value: Any, folder: Path) -> tuple[Path, float]:
+        """Where the sound is kept, and its length in seconds."""
         limits = self.config.limits
         data = self._payload(value, "sound_file", limits.audio_max_bytes)
         path = folder / "sound"
@@ -54,9 +55,10 @@ class Inputs:
         if info.format not in limits.audio_formats or info.has_video:
             raise Reject(400, 1201, "sound_file must be MP3, WAV, M4A or AAC")
         self._check_length(info.duration, "sound_file")
-        return path
+        return path, info.duration
 
-    def voice_path(self, audio_id: Any) -> Path:
+    def voice_path(self, audio_id: Any) -> tuple[Path, float]:
+        """Where the speech this ``audio_id`` names is kept, and its length in seconds."""
         valid = isinstance(audio_id, str) and VOICE_ID.match(audio_id)
         record = self.store.voice(audio_id) if valid else None  # never a path from outside
         if record is None:
@@ -65,7 +67,7 @@ class Inputs:
         if age_days > self.config.limits.audio_id_max_age_days:
             raise Reject(400, 1201, "audio_id has expired: it must be made within the last 30 days")
         self._check_length(record["duration"], "audio_id")
-        return Path(record["path"])
+        return Path(record["path"]), float(record["duration"])
 
     def _check_length(self, seconds: float, name: str) -> None:
         limits = self.config.limits

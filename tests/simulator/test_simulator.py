@@ -230,3 +230,54 @@ def test_a_fault_may_answer_with_a_status_http_has_no_name_for(simulator, sim_cl
         "/kling/v1/videos/avatar/image2video/x", headers={"Authorization": "Bearer k"}
     )
     assert response.status_code == 520
+
+
+def test_a_longer_voice_takes_longer_to_process_in_proportion(tmp_path, clock):
+    sim = make_simulator(
+        tmp_path,
+        clock=clock,
+        submitted_seconds=0,
+        processing_seconds=1,
+        processing_seconds_per_audio_second=2,
+    )
+    with client_for(sim) as client:
+        short = client.create_avatar_task(avatar_request(sound_file=b64(voice_bytes(2.5, "mp3"))))
+        long = client.create_avatar_task(avatar_request(sound_file=b64(voice_bytes(10, "mp3"))))
+        clock.advance(6.5)  # 1 s + 2 x 2.5 s, and a little
+        assert client.get_avatar_task(short.task_id).status is TaskStatus.SUCCEED
+        assert client.get_avatar_task(long.task_id).status is TaskStatus.PROCESSING
+        clock.advance(15)  # past 1 s + 2 x 10 s
+        assert client.get_avatar_task(long.task_id).status is TaskStatus.SUCCEED
+    sim.close()
+
+
+def test_the_jitter_spreads_processing_times_within_its_share(tmp_path, clock):
+    sim = make_simulator(
+        tmp_path, clock=clock, submitted_seconds=0, processing_seconds=100, processing_jitter=0.2
+    )
+    times = [sim._processing_seconds(10.0) for _ in range(200)]
+    sim.close()
+    assert 80 <= min(times) < 95
+    assert 105 < max(times) <= 120
+
+
+def test_a_task_failed_fault_fails_the_task_as_a_broken_render_does(sim_with_faults):
+    sim, client = sim_with_faults
+    sim.faults.add(Fault("task_failed"))
+    failed = client.create_avatar_task(avatar_request())
+    fine = client.create_avatar_task(avatar_request())
+    assert client.get_avatar_task(failed.task_id).status is TaskStatus.FAILED
+    assert client.get_avatar_task(failed.task_id).status_msg == (
+        "Video generation failed, please try again"
+    )
+    assert client.get_avatar_task(fine.task_id).status is TaskStatus.SUCCEED
+
+
+@pytest.fixture
+def sim_with_faults(tmp_path, clock):
+    sim = make_simulator(
+        tmp_path, clock=clock, submitted_seconds=0, processing_seconds=0, render_in_background=False
+    )
+    with client_for(sim) as client:
+        yield sim, client
+    sim.close()
