@@ -497,3 +497,22 @@ def _moved(box: Box, scale: float, offset: tuple[int, int]) -> Box:
         round(width * scale),
         round(height * scale),
     )
+
+
+LESSON_SENTENCE = (
+    "Sentence {n} of the lesson explains one more thing about talking avatars, then it pauses."
+)
+
+
+def lesson_text(sentences: int) -> str:
+    """A script of numbered sentences, about five seconds of speech each."""
+    return " ".join(LESSON_SENTENCE.format(n=n) for n in range(1, sentences + 1))
+
+
+def spoken(text: str, language: str = "en") -> tuple[np.ndarray, int]:
+    """Real synthetic speech of ``text`` (espeak-ng, from its wheel): samples and their rate."""
+    from avatarstudio.simulator import espeak
+
+    made = espeak.speak(text, language)
+    assert made is not None, "espeak-ng from the espeakng-loader wheel could not be loaded"
+    return made

@@ -318,6 +318,11 @@ def _budget_seconds(limits: ProviderLimits) -> int:
 # Decoding -------------------------------------------------------------------------------------
 
 
+def decode_voice(source: BinaryIO, max_seconds: int = 20 * 60) -> DecodedVoice:
+    """The voice as mono float32, under the same guards as a repair (ValidationError)."""
+    return _decode(source, Wording(VoiceSource.FILE), max_seconds)
+
+
 def _decode(source: BinaryIO, wording: Wording, budget: int) -> DecodedVoice:
     """The first sound stream as mono float32; decoding stops after ``budget`` seconds."""
     source.seek(0)
