@@ -290,6 +290,10 @@ KLING_ACCESS_KEY = env_str("KLING_ACCESS_KEY")
 KLING_SECRET_KEY = env_str("KLING_SECRET_KEY")
 KLING_EXTERNAL_ID_LOOKUP = env_str("KLING_EXTERNAL_ID_LOOKUP", "path")
 KLING_TIMEOUT_SECONDS = env_float("KLING_TIMEOUT_SECONDS", 30.0)
+# Tasks one provider key runs at once (Kling's resource packs allow 5 to 20): more wait here.
+KLING_MAX_CONCURRENT = env_int("KLING_MAX_CONCURRENT", 3)
+# The longest voice made into one video, in parts of at most the provider's maximum.
+LONG_VIDEO_MAX_SECONDS = env_float("LONG_VIDEO_MAX_SECONDS", 600.0)
 KLING_WEBHOOK_SECRET = env_str("KLING_WEBHOOK_SECRET")
 SIMULATOR_PORT = env_int("SIMULATOR_PORT", 8765)
 KLING_USE_SIMULATOR = env_bool(

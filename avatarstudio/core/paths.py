@@ -3,6 +3,7 @@
 Every file a team makes lives under its folder, so deleting a team removes one folder::
 
     teams/<team>/inputs/<generation>/photo.jpg, voice.mp3    what a generation was made from
+    teams/<team>/inputs/<generation>/part-3.m4a, part-3.mp4  a long video's part, while made
     teams/<team>/voices/<voice>/speech.mp3, recording.m4a    the team's reusable voices
     teams/<team>/clips/<generation>/video.mp4, poster.jpg    finished clips
     teams/<team>/clips/demo/video.mp4, poster.jpg            the file demo clips share
@@ -32,6 +33,11 @@ def voice_name(team_id: Any, voice_id: Any, filename: str) -> str:
 def clip_name(team_id: Any, folder: Any, filename: str) -> str:
     """A clip's file; its folder is the generation it came from (or ``demo``)."""
     return f"{team_folder(team_id)}/clips/{folder}/{filename}"
+
+
+def part_name(team_id: Any, generation_id: Any, number: int, extension: str) -> str:
+    """A long video's part while it is made: its slice of the voice, or its finished video."""
+    return input_name(team_id, generation_id, f"part-{number}.{extension}")
 
 
 def generation_input_path(generation: Any, filename: str) -> str:

@@ -247,7 +247,9 @@ class Simulator:
                 "updated": now,
                 "status": "submitted",
                 "fail_reason": moderation.reason if moderation else "",
-                "processing": self._processing_seconds(audio_seconds),
+                # beyond the configured base, so a test may change the base afterwards
+                "processing_extra": self._processing_seconds(audio_seconds)
+                - self.config.processing_seconds,
                 "render": "pending",
                 "video_id": uuid.uuid4().hex,
                 "duration": 0.0,
@@ -357,7 +359,7 @@ class Simulator:
         elapsed = (self._now_ms() - task["created"]) / 1000
         if elapsed < self.config.submitted_seconds:
             return "submitted"
-        processing = task.get("processing", self.config.processing_seconds)
+        processing = self.config.processing_seconds + task.get("processing_extra", 0.0)
         if elapsed < self.config.submitted_seconds + processing:
             return "processing"
         if task["fail_reason"] or task["render"] == "failed":

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 
 from avatarstudio.kling.limits import provider_limits
-from avatarstudio.studio.models import Charge, Generation, LedgerEntry
+from avatarstudio.studio.models import Charge, Generation, LedgerEntry, Status
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,16 @@ def record_provider_charge(generation: Generation, final_unit_deduction: str) ->
         LedgerEntry.objects.filter(generation=generation).update(provider_units=units)
 
 
+def record_units(generation: Generation, units: Decimal) -> None:
+    """A long video's charge: what Kling says its parts cost, together."""
+    LedgerEntry.objects.filter(generation=generation).update(provider_units=units)
+
+
+def units(raw: str) -> Decimal | None:
+    """What Kling says a task cost, when it says it plainly."""
+    return _units(raw)
+
+
 def settle(generation: Generation, seconds: float) -> bool:
     """The job made a video of ``seconds``: that is what it counts from now on."""
     settled = (
@@ -71,7 +81,15 @@ def release(generation: Generation) -> bool:
 
 def close_failed(generation: Generation) -> bool:
     """A failed job's reservation: released when Kling cannot have charged for it, kept as
-    the charge when it may have."""
+    the charge when it may have. A long video counts the seconds of its parts that Kling
+    made or may still make; a part holds no entry of its own."""
+    if generation.is_long:
+        charged = [
+            part.audio_seconds or 0.0
+            for part in generation.parts.all()
+            if part.status != Status.FAILED or may_have_been_charged(part)
+        ]
+        return settle(generation, sum(charged)) if charged else release(generation)
     if may_have_been_charged(generation):
         entry = LedgerEntry.objects.filter(generation=generation).reserved().first()
         return entry is not None and settle(generation, entry.reserved_seconds)

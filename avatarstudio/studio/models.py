@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -41,6 +42,8 @@ AT_PROVIDER = (Status.SUBMITTED, Status.PROCESSING)  # a provider task runs: wor
 
 STATUS_CARD_FIELDS = (
     "id",
+    "parts_planned",
+    "waiting_turn",
     "team_id",
     "status",
     "mode",
@@ -56,12 +59,41 @@ STATUS_CARD_FIELDS = (
 )
 
 
+PART_CARD_FIELDS = (
+    "id",
+    "parent_id",
+    "part_number",
+    "part_start",
+    "audio_seconds",
+    "status",
+    "polls",
+    "retries",
+    "waiting_turn",
+    "failure_message",
+)
+
+
 def new_callback_token() -> str:
     return secrets.token_urlsafe(32)
 
 
 class GenerationQuerySet(models.QuerySet["Generation"]):
     def for_team(self, team: Team) -> GenerationQuerySet:
+        return self.filter(team=team)
+
+    def videos(self) -> GenerationQuerySet:
+        """What people asked for: plain videos and long ones, not a long video's parts."""
+        return self.filter(parent__isnull=True)
+
+    def current_parts(self) -> GenerationQuerySet:
+        """A long video's parts that count: a failed part tried again is replaced."""
+        return self.filter(parent__isnull=False, replaced=False).order_by("part_number")
+
+    def on_key_of(self, team: Team) -> GenerationQuerySet:
+        """What runs on the same provider key as this team's: its own key is its alone; the
+        server's key is shared by every team without one."""
+        if team.uses_server_key:
+            return self.filter(team__api_key_encrypted="")
         return self.filter(team=team)
 
     def active(self) -> GenerationQuerySet:
@@ -139,10 +171,22 @@ class Generation(models.Model):
     submission_token = models.UUIDField(null=True, blank=True)
     callback_token = models.CharField(max_length=64, unique=True, default=new_callback_token)
     retry_of = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+")
+    # A long video (``parts_planned`` of 2 or more) is made of parts: each a Generation of
+    # its own with one provider task, its slice of the voice starting ``part_start`` seconds
+    # in. A failed part tried again is ``replaced`` by a new row with the same number.
+    parts_planned = models.PositiveSmallIntegerField(default=0)
+    parent = models.ForeignKey("self", models.CASCADE, null=True, blank=True, related_name="parts")
+    part_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    part_start = models.FloatField(null=True, blank=True)
+    replaced = models.BooleanField(default=False)
+    waiting_turn = models.BooleanField(default=False)  # the key's running tasks are at its limit
 
     provider_task_id = models.CharField(max_length=128, blank=True)
     provider_status = models.CharField(max_length=20, blank=True)
     result_url = models.URLField(max_length=2000, blank=True)
+    provider_units = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    # How long Kling took, from its own timestamps: what the poll plan learns from.
+    provider_seconds = models.FloatField(null=True, blank=True)
     create_sent_at = models.DateTimeField(null=True, blank=True)
     create_calls = models.PositiveIntegerField(default=0)
     retries = models.PositiveIntegerField(default=0)
@@ -185,8 +229,14 @@ class Generation(models.Model):
         return (self.finished_at or timezone.now()) - self.created
 
     @property
+    def is_long(self) -> bool:
+        return self.parts_planned > 1
+
+    @property
     def stage(self) -> str:
         """Where the job is, in words a person understands."""
+        if self.waiting_turn and self.status == Status.QUEUED:
+            return "Waiting for its turn at Kling"
         if self.status == Status.SUBMITTED and self.polls:
             return "In Kling's queue"
         if self.status == Status.QUEUED and self.retries:
@@ -225,9 +275,27 @@ class Generation(models.Model):
         return [repair["sentence"] for repair in self.repairs if repair.get("of") == kind]
 
     def delete_input_files(self) -> None:
-        for field in (self.photo, self.audio, self.photo_original, self.audio_original):
+        """The files it was made from; a part's photo is its long video's, left to it."""
+        own = (
+            (self.audio,)
+            if self.parent_id
+            else (self.photo, self.audio, self.photo_original, self.audio_original)
+        )
+        for field in own:
             if field and field.name:
                 field.storage.delete(field.name)
+        if self.is_long:
+            for part in self.parts.all():
+                part.delete_input_files()
+            for number in range(1, self.parts_planned + 1):
+                default_storage.delete(paths.part_name(self.team_id, self.pk, number, "mp4"))
+
+    def parts_ready(self) -> int:
+        return self.parts.current_parts().filter(status=Status.READY).count()
+
+    def part_states(self) -> list[Generation]:
+        """The parts that count, in order, with what the status card shows of each."""
+        return list(self.parts.current_parts().only(*PART_CARD_FIELDS))
 
 
 class VoiceSource(models.TextChoices):

@@ -28,6 +28,7 @@ from avatarstudio.kling.voices import TtsVoice
 from avatarstudio.media.fetch import TooLarge, TooSlow, UnsafeURL, fetch_bytes
 from avatarstudio.media.preflight import PhotoCheck, PhotoChoices, check_photo_file
 from avatarstudio.media.repairs import Repair
+from avatarstudio.media.split import parts_needed
 from avatarstudio.media.voice_repair import RepairedVoice
 from avatarstudio.studio import ledger, quotas
 from avatarstudio.studio.models import Generation, Voice, VoiceKind, VoiceSource
@@ -208,6 +209,7 @@ def start_generation(
         audio_id=audio_id,
         audio_seconds=audio_seconds,
         voice=voice,
+        parts_planned=long_video_parts(audio_seconds),
     )
     generation.repairs = repairs or []
     generation.photo.save(f"photo.{photo_extension}", photo, save=False)
@@ -237,6 +239,14 @@ def start_generation(
         raise
     wake_up(generation)
     return generation
+
+
+def long_video_parts(audio_seconds: float | None) -> int:
+    """How many parts a voice this long is made in; 0 when it fits one provider task."""
+    maximum = provider_limits().audio_max_seconds
+    if not audio_seconds or audio_seconds <= maximum:
+        return 0
+    return parts_needed(audio_seconds, maximum)
 
 
 def _safe_name(upload: Any) -> str:

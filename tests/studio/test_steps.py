@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from avatarstudio.accounts.models import Team
 from avatarstudio.library.models import Clip
 from avatarstudio.simulator.faults import Fault
 from avatarstudio.studio.models import Generation, Status
@@ -180,7 +181,7 @@ def test_the_sweep_leaves_rows_that_are_on_time_or_held(generation, provider):
 
 @pytest.mark.parametrize(
     "fault",
-    [Fault("rate_limit"), Fault("server_error", code=5001), Fault("garbage"), Fault("concurrency")],
+    [Fault("rate_limit"), Fault("server_error", code=5001), Fault("garbage")],
     ids=lambda f: f.kind,
 )
 def test_a_passing_provider_fault_is_retried_with_backoff(generation, provider, fault):
@@ -192,6 +193,39 @@ def test_a_passing_provider_fault_is_retried_with_backoff(generation, provider, 
     assert generation.next_step_at >= before + timedelta(seconds=1)
     assert drive(generation)[-1] == "ready"
     assert provider.stats["tasks_created"] == 1
+
+
+def test_kling_saying_1303_means_wait_your_turn_and_is_not_a_retry(generation, provider):
+    provider.faults.add(Fault("concurrency"))
+    assert step(generation) == "waiting"
+    assert generation.status == Status.QUEUED
+    assert generation.waiting_turn
+    assert generation.retries == 0
+    assert generation.stage == "Waiting for its turn at Kling"
+    assert drive(generation)[-1] == "ready"
+    assert not generation.waiting_turn
+    assert provider.stats["tasks_created"] == 1
+
+
+def test_no_more_tasks_than_the_key_allows_run_at_once(team, owner, provider, settings):
+    settings.KLING_MAX_CONCURRENT = 2
+    first, second, third = (start_generation(team, owner) for _ in range(3))
+    assert [step(first), step(second), step(third)] == ["submitted", "submitted", "waiting"]
+    assert provider.stats["tasks_created"] == 2
+    assert drive(first)[-1] == "ready"
+    assert step(third) == "submitted"
+    assert provider.stats["tasks_created"] == 3
+
+
+def test_teams_without_their_own_key_share_the_servers_limit(
+    team, owner, outsider, provider, settings
+):
+    settings.KLING_MAX_CONCURRENT = 1
+    other_team = Team.objects.create_with_owner("Other", outsider)
+    mine = start_generation(team, owner)
+    theirs = start_generation(other_team, outsider)
+    assert step(mine) == "submitted"
+    assert step(theirs) == "waiting"
 
 
 def test_retries_stop_at_the_limit_with_a_clear_failure(generation, provider, settings):
@@ -233,7 +267,10 @@ def test_a_moderation_refusal_shows_the_providers_reason(generation, provider):
 
 def test_a_job_past_the_overall_limit_fails_as_timed_out(generation, provider, settings):
     step(generation)
-    Generation.objects.filter(pk=generation.pk).update(created=timezone.now() - timedelta(hours=2))
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    Generation.objects.filter(pk=generation.pk).update(
+        created=two_hours_ago, submitted_at=two_hours_ago
+    )
     provider.config.processing_seconds = 3600
     generation.refresh_from_db()
     assert step(generation) == "failed"

@@ -32,6 +32,7 @@ from avatarstudio.accounts.models import Team
 from avatarstudio.core import paths
 from avatarstudio.core.logs import add_to_log_context, log_context
 from avatarstudio.kling.errors import (
+    ConcurrencyLimited,
     FixableBy,
     InvalidRequest,
     KlingError,
@@ -45,7 +46,7 @@ from avatarstudio.media.probe import MediaError
 from avatarstudio.media.video import inspect_video, make_poster, transcode_to_mp4
 from avatarstudio.studio import ledger, quotas
 from avatarstudio.studio.models import Generation, LedgerEntry, Status, VoiceKind
-from avatarstudio.studio.pipeline import inputs, provider
+from avatarstudio.studio.pipeline import inputs, parts, provider
 from avatarstudio.studio.pipeline.speech import VoiceProblem, renew_audio_id
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def run_due_step(generation_id: str, due_at: datetime | None = None) -> tuple[st
     generation = Generation.objects.claim(generation_id, now, lease, due_at)
     if generation is None:
         return NOT_DUE, None
-    step = STEPS[Status(generation.status)]
+    step = (parts.STEPS if generation.is_long else STEPS)[Status(generation.status)]
     ids = {
         "generation_id": generation.pk,
         "team_id": generation.team_id,
@@ -129,8 +130,13 @@ def _poll_delay(polls: int) -> float:
 
 
 def _timed_out(generation: Generation) -> bool:
+    """Past the wait for one task: counted from when Kling took it, or else from the start
+    (a part waiting its turn behind its video's other parts is not late)."""
     limit = timedelta(seconds=settings.GENERATION_TIMEOUT_SECONDS)
-    return timezone.now() - generation.created > limit
+    started = generation.submitted_at or generation.created
+    if generation.parent_id and generation.waiting_turn:
+        return False  # its video's own limit covers the wait (parts.gather)
+    return timezone.now() - started > limit
 
 
 # Endings.
@@ -156,6 +162,8 @@ def fail(
         generation.save()
         ledger.close_failed(generation)
     logger.info("generation %s failed: %s (%s)", generation.pk, code, message)
+    if generation.parent_id:
+        parts.wake_video(generation)
     return "failed"
 
 
@@ -168,6 +176,8 @@ def handle_provider_error(generation: Generation, error: KlingError) -> str:
         error.code,
         error.request_id or "-",
     )
+    if isinstance(error, ConcurrencyLimited) and not _timed_out(generation):
+        return wait_turn(generation)
     can_wait = not _timed_out(generation) and generation.retries < settings.GENERATION_RETRY_LIMIT
     if error.retryable and can_wait:
         schedule(generation, _backoff(generation.retries + 1), retries=generation.retries + 1)
@@ -191,8 +201,24 @@ def handle_provider_error(generation: Generation, error: KlingError) -> str:
 
 # Submit.
 
+WAIT_TURN_SECONDS = 5.0
+
+
+def wait_turn(generation: Generation) -> str:
+    """The key runs as many tasks as it may (``KLING_MAX_CONCURRENT``, or Kling said 1303):
+    stay queued and look again shortly, without counting a retry."""
+    schedule(generation, WAIT_TURN_SECONDS, waiting_turn=True)
+    return "waiting"
+
+
+def _key_is_busy(generation: Generation) -> bool:
+    running = Generation.objects.at_provider().on_key_of(generation.team)
+    return running.count() >= settings.KLING_MAX_CONCURRENT
+
 
 def submit(generation: Generation) -> str:
+    if generation.create_sent_at is None and _key_is_busy(generation):
+        return wait_turn(generation)
     try:
         client = client_for_team(generation.team)
     except KlingError as error:
@@ -240,7 +266,8 @@ def _count_on_the_key_it_spends(generation: Generation) -> None:
     """The ledger counts a job on the key it is sent with: a team that removed its own key
     after queueing moves the job onto the server's, within that key's limit."""
     on_server_key = generation.team.uses_server_key
-    entries = LedgerEntry.objects.filter(generation=generation).reserved()
+    paid_by = generation.parent if generation.parent_id else generation  # a part: its video
+    entries = LedgerEntry.objects.filter(generation=paid_by).reserved()
     if not entries.exclude(on_server_key=on_server_key).exists():
         return
     with transaction.atomic():
@@ -280,6 +307,7 @@ def adopt(generation: Generation, task: AvatarTask) -> str:
         status=status,
         submitted_at=generation.submitted_at or timezone.now(),
         retries=0,
+        waiting_turn=False,
     )
     add_to_log_context(provider_task_id=task.task_id)
     logger.info("generation %s: provider task %s", generation.pk, task.task_id)
@@ -327,6 +355,9 @@ def poll(generation: Generation) -> str:
                 retry_helps=True,
             )
         ledger.record_provider_charge(generation, task.final_unit_deduction)
+        generation.provider_units = ledger.units(task.final_unit_deduction)
+        if task.created_at and task.updated_at:
+            generation.provider_seconds = (task.updated_at - task.created_at).total_seconds()
         generation.status = Status.SAVING
         generation.result_url = task.videos[0].url
         generation.lease_until = timezone.now() + SAVE_LEASE
@@ -363,25 +394,18 @@ def fail_from_provider(generation: Generation, reason: str) -> str:
 
 
 def save(generation: Generation) -> str:
+    if generation.parent_id:
+        return parts.save_part(generation)
     if Clip.objects.filter(generation=generation).exists():
         return finish(generation)
     with tempfile.TemporaryDirectory(prefix="avatarstudio-") as folder:
         work = Path(folder)
         download = work / "result.mp4"
-        try:
-            with download.open("wb") as out:
-                size = provider.download_result(generation.result_url, out)
-            info = inspect_video(download)
-        except (httpx.HTTPError, Incomplete, MediaError, OSError) as error:
-            return _retry_save(generation, type(error).__name__)
-        except (TooLarge, UnsafeURL) as error:
-            return fail(
-                generation,
-                f"The finished video could not be saved ({error}).",
-                code="download_refused",
-                fixable_by=FixableBy.ADMIN,
-                retry_helps=False,
-            )
+        outcome = download_checked(generation, download)
+        if outcome is not None:
+            return outcome
+        info = inspect_video(download)
+        size = download.stat().st_size
         playable = download
         if not info.browser_playable:
             playable = work / "playable.mp4"
@@ -392,6 +416,26 @@ def save(generation: Generation) -> str:
         make_poster(playable, poster)
         store_clip(generation, playable, poster, info, size)
     return finish(generation)
+
+
+def download_checked(generation: Generation, download: Path) -> str | None:
+    """Stream the finished video into ``download`` and check it is a video; None when it
+    is, else what became of the step (a retry, or the failure)."""
+    try:
+        with download.open("wb") as out:
+            provider.download_result(generation.result_url, out)
+        inspect_video(download)
+    except (httpx.HTTPError, Incomplete, MediaError, OSError) as error:
+        return _retry_save(generation, type(error).__name__)
+    except (TooLarge, UnsafeURL) as error:
+        return fail(
+            generation,
+            f"The finished video could not be saved ({error}).",
+            code="download_refused",
+            fixable_by=FixableBy.ADMIN,
+            retry_helps=False,
+        )
+    return None
 
 
 def _retry_save(generation: Generation, reason: str) -> str:
