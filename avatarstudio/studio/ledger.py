@@ -47,6 +47,17 @@ def record_provider_charge(generation: Generation, final_unit_deduction: str) ->
         LedgerEntry.objects.filter(generation=generation).update(provider_units=units)
 
 
+def reopen(generation: Generation, seconds: float) -> bool:
+    """A failed long video tried again: its entry is reserved again for ``seconds`` (the
+    whole video; the parts already made are inside it)."""
+    reopened = (
+        LedgerEntry.objects.filter(generation=generation)
+        .exclude(charge=Charge.RESERVED)
+        .update(charge=Charge.RESERVED, reserved_seconds=seconds, seconds=None, ended_at=None)
+    )
+    return bool(reopened)
+
+
 def record_units(generation: Generation, units: Decimal) -> None:
     """A long video's charge: what Kling says its parts cost, together."""
     LedgerEntry.objects.filter(generation=generation).update(provider_units=units)

@@ -104,7 +104,8 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         return self.exclude(status__in=ACTIVE)
 
     def at_provider(self) -> GenerationQuerySet:
-        return self.filter(status__in=AT_PROVIDER)
+        """Tasks running at Kling (a long video itself is not one: its parts are)."""
+        return self.filter(status__in=AT_PROVIDER, parts_planned__lt=2)
 
     def for_status_card(self) -> GenerationQuerySet:
         """Only what the status card shows: it is polled every 2 s by every open page."""
@@ -292,6 +293,11 @@ class Generation(models.Model):
 
     def parts_ready(self) -> int:
         return self.parts.current_parts().filter(status=Status.READY).count()
+
+    def parts_tried_again(self) -> list[int]:
+        """The numbers of the parts that failed at Kling and are being made again."""
+        again = self.parts.filter(replaced=True).values_list("part_number", flat=True)
+        return sorted(set(again))
 
     def part_states(self) -> list[Generation]:
         """The parts that count, in order, with what the status card shows of each."""

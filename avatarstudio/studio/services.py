@@ -31,8 +31,15 @@ from avatarstudio.media.repairs import Repair
 from avatarstudio.media.split import parts_needed
 from avatarstudio.media.voice_repair import RepairedVoice
 from avatarstudio.studio import ledger, quotas
-from avatarstudio.studio.models import Generation, Voice, VoiceKind, VoiceSource
-from avatarstudio.studio.pipeline import speech
+from avatarstudio.studio.models import (
+    Generation,
+    LedgerEntry,
+    Status,
+    Voice,
+    VoiceKind,
+    VoiceSource,
+)
+from avatarstudio.studio.pipeline import parts, speech
 from avatarstudio.studio.pipeline.tasks import wake_up
 
 logger = logging.getLogger(__name__)
@@ -275,6 +282,36 @@ def try_again(generation: Generation, user: Any) -> Generation:
     )
     Generation.objects.filter(pk=copy.pk).update(retry_of=generation)
     return copy
+
+
+def try_failed_parts_again(video: Generation, user: Any) -> Generation:
+    """A failed long video goes on: its failed parts (and those never sent) are made again,
+    alone; the parts already made are kept. The whole video is reserved again, within the
+    limits, before anything is sent."""
+    with transaction.atomic():
+        locked = Team.objects.select_for_update().get(pk=video.team_id)
+        entry = LedgerEntry.objects.filter(generation=video).first()
+        counted = entry.counted_seconds if entry else 0.0
+        total = ledger.worst_case_seconds(video.audio_seconds)
+        quotas.ensure_room(locked, user, max(0.0, total - counted))
+        woken = Generation.objects.filter(pk=video.pk, status=Status.FAILED).update(
+            status=Status.PROCESSING,
+            failure_message="",
+            failure_code="",
+            failure_fixable_by="",
+            retry_helps=False,
+            finished_at=None,
+            next_step_at=timezone.now() + timedelta(seconds=parts.GATHER_EVERY_SECONDS),
+            lease_until=None,
+        )
+        if not woken:
+            return video
+        ledger.reopen(video, total)
+        for part in video.parts.current_parts().filter(status=Status.FAILED):
+            parts.replace_part(part)
+    video.refresh_from_db()
+    wake_up(video)
+    return video
 
 
 # Voices.

@@ -52,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return TemplateResponse(request, "studio/welcome.html")
     membership = require_role(request)
-    generations = Generation.objects.for_team(request.team).select_related("clip")
+    generations = Generation.objects.for_team(request.team).videos().select_related("clip")
     context = {
         "membership": membership,
         "running": list(generations.active().order_by("-created")),
@@ -167,8 +167,12 @@ def voice_audio(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_GET
 def generation_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The generation's page, or only its status card when htmx polls it."""
-    generation = get_for_team_or_404(request, Generation.objects.for_status_card(), pk=pk)
-    context = {"generation": generation, "compact": "compact" in request.GET}
+    generation = get_for_team_or_404(request, Generation.objects.videos().for_status_card(), pk=pk)
+    context = {
+        "generation": generation,
+        "compact": "compact" in request.GET,
+        "show_parts": "parts" in request.GET and generation.is_long,
+    }
     if request.htmx:
         # Polled from its own page, the card also brings the page's heading up to date.
         context["oob_heading"] = _polled_from(request, generation.get_absolute_url())
@@ -188,18 +192,24 @@ def _polled_from(request: HttpRequest, path: str) -> bool:
 @require_POST
 @rate_limited("create")  # a new generation, paid like any other
 def retry(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    generation = get_for_team_or_404(request, Generation.objects.all(), Role.MEMBER, pk=pk)
+    generation = get_for_team_or_404(request, Generation.objects.videos(), Role.MEMBER, pk=pk)
     if not generation.retry_allowed:
         messages.error(
             request, "This video cannot be tried again as it is. Change the inputs instead."
         )
         return redirect(generation)
     try:
-        again = services.try_again(generation, request.user)
+        if generation.is_long:
+            again = services.try_failed_parts_again(generation, request.user)
+        else:
+            again = services.try_again(generation, request.user)
     except QuotaExceeded as error:
         messages.error(request, str(error))
         return redirect(generation)
-    messages.success(request, "Trying again with the same photo and voice.")
+    if generation.is_long:
+        messages.success(request, "Making the missing parts again; the parts made are kept.")
+    else:
+        messages.success(request, "Trying again with the same photo and voice.")
     return redirect(again)
 
 
