@@ -152,6 +152,7 @@ def worker_fleet(workers: int, folder: Path, media_root: Path, concurrency: int)
         "COMETAPI_BASE_URL": server.url,
         "COMETAPI_KEY": "test-key",
         "KLING_USE_SIMULATOR": "0",
+        "KLING_MAX_CONCURRENT": str(concurrency),  # the simulator's pack: all at once
         "GENERATION_POLL_SCHEDULE": "0.5,1",
         "SWEEP_INTERVAL_SECONDS": "2",
         "LOG_FORMAT": "json",

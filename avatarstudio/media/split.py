@@ -18,12 +18,11 @@ from typing import BinaryIO
 
 import numpy as np
 
-from avatarstudio.media.voice_repair import decode_voice, encode_m4a
+from avatarstudio.media.voice_repair import decode_voice, encode_m4a, long_parts
 
 HOP_SECONDS = 0.01  # the loudness is read every 10 ms
 PAUSE_SECONDS = 0.2  # averaged over 200 ms: the shortest gap between phrases worth finding
 SEARCH_SECONDS = 4.0  # how far a cut may move from its even place, either way
-ROOM_SECONDS = 2.0  # parts are planned this much under the maximum, for the cut to move
 PART_BIT_RATE = 128_000  # 60 s is about 1 MB, far under the provider's 5 MB
 
 
@@ -43,7 +42,7 @@ def parts_needed(seconds: float, max_seconds: float) -> int:
     """How many parts a voice of ``seconds`` is made in (1 when it fits the provider)."""
     if seconds <= max_seconds:
         return 1
-    return math.ceil(seconds / max(max_seconds - ROOM_SECONDS, 1.0))
+    return long_parts(seconds, max_seconds, math.inf)
 
 
 def plan_cuts(

@@ -24,6 +24,7 @@ The rules this module keeps:
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import wave
@@ -76,6 +77,8 @@ BIT_RATES = (128_000, 96_000, 64_000)
 AAC_OPTIONS = {"aac_coder": "fast"}
 CONTAINER_OVERHEAD = 1.02  # the M4A's index and headers, over the AAC stream itself
 WAV_HEADER_BYTES = 44
+LONG_PART_ROOM_SECONDS = 2.0  # as media.split plans parts: under the maximum, room to move
+LONG_VOICE_MAX_BYTES = 100 * 1024 * 1024  # a long video's whole voice, before it is split
 
 FORMAT_NAMES = {
     "ogg": "OGG",
@@ -116,12 +119,16 @@ class VoiceTooShort(ValidationError):
 
 
 class VoiceTooLong(ValidationError):
-    """Over the provider's maximum: the message offers to use the first ``first_seconds``."""
+    """Over the provider's maximum: the message offers to use the first ``first_seconds``,
+    and to make a long video of ``long_parts`` parts when that is possible (else 0)."""
 
-    def __init__(self, message: str, *, duration: float, first_seconds: float) -> None:
+    def __init__(
+        self, message: str, *, duration: float, first_seconds: float, long_parts: int = 0
+    ) -> None:
         super().__init__(message, code="too_long")
         self.duration = duration
         self.first_seconds = first_seconds
+        self.long_parts = long_parts
 
 
 @dataclass(frozen=True)
@@ -180,9 +187,15 @@ class Wording:
             f"{minimum:g} seconds. {advice}"
         )
 
-    def too_long(self, duration: float, maximum: float, trimmed: bool) -> str:
+    def too_long(self, duration: float, maximum: float, trimmed: bool, long_parts: int = 0) -> str:
         without = " without its silence" if trimmed else ""
         fix = "record a shorter take" if self.recording else "trim it and try again"
+        if long_parts:
+            return (
+                f"{self.subject} is {_seconds_text(duration)} long{without}; Kling makes at "
+                f"most {maximum:g} seconds at a time. Make it a long video (in {long_parts} "
+                f"parts, joined into one), or use the first {maximum:g} s."
+            )
         return (
             f"{self.subject} is {_seconds_text(duration)} long{without}; Kling accepts at most "
             f"{maximum:g} seconds. Use the first {maximum:g} s, or {fix}."
@@ -234,12 +247,16 @@ def repair_voice(
     *,
     kind: VoiceSource = VoiceSource.FILE,
     first_seconds: float | None = None,
+    long_video_max: float | None = None,
 ) -> RepairedVoice:
     """The voice as it will be sent, with what was changed; raises ValidationError (among them
     VoiceTooShort and VoiceTooLong) when it cannot be made to fit.
 
     ``first_seconds`` (at most the provider's maximum) is the person's answer to "use the first
-    60 s": the voice from its first sound, cut after that many seconds."""
+    60 s": the voice from its first sound, cut after that many seconds. ``long_video_max``
+    (seconds) says a longer voice could be made as a long video: VoiceTooLong then offers it.
+    To make one, repair with limits whose maximum is the long video's (``long_video_limits``).
+    """
     if first_seconds is not None:
         if first_seconds < limits.audio_min_seconds:
             raise ValueError(f"first_seconds must be at least {limits.audio_min_seconds:g}")
@@ -248,7 +265,7 @@ def repair_voice(
     if size == 0:
         raise ValidationError(wording.empty(), code="empty")
     original_problem, original_info = _check_original(source, size, limits)
-    budget = _budget_seconds(limits)
+    budget = max(_budget_seconds(limits), math.ceil(long_video_max or 0) + 60)
     voice = _decode(source, wording, budget)
     wording = Wording(kind, video=voice.video)
     if not voice.complete and first_seconds is None:
@@ -256,7 +273,7 @@ def repair_voice(
         raise VoiceTooLong(
             wording.too_long_to_read(budget, maximum), duration=voice.seconds, first_seconds=maximum
         )
-    plan = _plan(voice, limits, wording, first_seconds)
+    plan = _plan(voice, limits, wording, first_seconds, long_video_max)
     valid = original_problem is None
     if valid and not plan.trimmed and not plan.cut and not plan.gain_db:
         return _untouched(source, original_info)
@@ -272,6 +289,14 @@ def repair_voice(
         repairs=repairs,
         original_is_valid=valid,
         original_duration=original_info.duration if valid else voice.seconds,
+    )
+
+
+def long_video_limits(limits: ProviderLimits, long_video_max: float) -> ProviderLimits:
+    """The rules a long video's whole voice is repaired by: the length a long video may
+    have, and room in size; its parts are cut to the provider's own rules later."""
+    return dataclasses.replace(
+        limits, audio_max_seconds=long_video_max, audio_max_bytes=LONG_VOICE_MAX_BYTES
     )
 
 
@@ -422,8 +447,19 @@ class Plan:
         return kept
 
 
+def long_parts(seconds: float, maximum: float, long_video_max: float | None) -> int:
+    """The parts of a long video this voice would make, or 0 when it cannot be one."""
+    if not long_video_max or seconds > long_video_max + DURATION_SLACK:
+        return 0
+    return math.ceil(seconds / max(maximum - LONG_PART_ROOM_SECONDS, 1.0))
+
+
 def _plan(
-    voice: DecodedVoice, limits: ProviderLimits, wording: Wording, first_seconds: float | None
+    voice: DecodedVoice,
+    limits: ProviderLimits,
+    wording: Wording,
+    first_seconds: float | None,
+    long_video_max: float | None = None,
 ) -> Plan:
     rate, total = voice.rate, len(voice.samples)
     span = voiced_span(voice.samples, rate)
@@ -445,8 +481,9 @@ def _plan(
         cut, end = first_seconds, start + round(first_seconds * rate)
     elif kept > limits.audio_max_seconds + DURATION_SLACK:
         maximum = limits.audio_max_seconds
-        message = wording.too_long(kept, maximum, trimmed=end - start < total)
-        raise VoiceTooLong(message, duration=kept, first_seconds=maximum)
+        parts = long_parts(kept, maximum, long_video_max)
+        message = wording.too_long(kept, maximum, trimmed=end - start < total, long_parts=parts)
+        raise VoiceTooLong(message, duration=kept, first_seconds=maximum, long_parts=parts)
     trimmed = (start + (total - end if cut is None else 0)) / rate
     gain = level_gain_db(voice.samples[start:end], rate)
     return Plan(start, end, trimmed, cut, gain)

@@ -26,6 +26,7 @@ from avatarstudio.kling.voices import DEFAULT_VOICE, TtsVoice
 from avatarstudio.media import voice_repair
 from avatarstudio.media.photo_repair import Fit
 from avatarstudio.media.preflight import NoFaceFound, PhotoCheck, PhotoChoices, check_photo_file
+from avatarstudio.media.split import parts_needed
 from avatarstudio.media.voice_repair import RepairedVoice, VoiceTooLong
 from avatarstudio.studio.models import Voice, VoiceKind, VoiceSource
 
@@ -122,7 +123,7 @@ def checked_on_change(field: str) -> dict[str, Any]:
         "hx-target": "#voice-check",
         "hx-swap": "outerHTML",
         "hx-encoding": "multipart/form-data",
-        "hx-params": f"{field},use_first_seconds",
+        "hx-params": f"{field},use_first_seconds,make_long_video",
         "hx-sync": "this:replace",
         "hx-indicator": "#voice-check-busy",
     }
@@ -283,6 +284,7 @@ class GenerationForm(ScriptFields):
         ),
     )
     use_first_seconds = forms.BooleanField(label="Use the first 60 s", required=False)
+    make_long_video = forms.BooleanField(label="Make a long video", required=False)
     use_original_voice = forms.BooleanField(label="Send my voice file as it is", required=False)
     script_voice = forms.UUIDField(required=False, widget=forms.HiddenInput)
     recent_voice = forms.ModelChoiceField(
@@ -312,6 +314,7 @@ class GenerationForm(ScriptFields):
         self.photo_without_face = False  # no face found: the page asks to send it anyway
         self.voice_check: RepairedVoice | None = None  # the voice file as it will be sent
         self.voice_offer: float | None = None  # seconds offered of a voice too long
+        self.voice_long_parts = 0  # the parts of the long video offered, or being made
         self.fields["prompt"].widget.attrs["maxlength"] = self.limits.prompt_max_chars
         self.fields["prompt"].widget.attrs["placeholder"] = settings.KLING_DEFAULT_PROMPT
         self.fields["recent_voice"].queryset = Voice.objects.for_team(team)
@@ -400,14 +403,17 @@ class GenerationForm(ScriptFields):
                 kind=kind,
                 use_first=data.get("use_first_seconds", False),
                 use_original=data.get("use_original_voice", False),
+                make_long=data.get("make_long_video", False),
             )
         except VoiceTooLong as too_long:
             self.voice_offer = too_long.first_seconds
+            self.voice_long_parts = too_long.long_parts
             self.add_error(field, too_long)
         except ValidationError as error:
             self.add_error(field, error)
         else:
-            if data.get("use_first_seconds"):
+            self.voice_long_parts = parts_of(data["voice"])
+            if data.get("use_first_seconds") or self.voice_long_parts:
                 self.voice_offer = self.limits.audio_max_seconds
 
     def _clean_script(self, data: dict[str, Any]) -> None:
@@ -465,10 +471,16 @@ SOUND_TYPES = {"m4a": "audio/mp4", "mp3": "audio/mpeg", "wav": "audio/wav", "aac
 
 
 def voice_check_context(
-    checked: RepairedVoice | None, offer: float | None, *, use_first: bool = False
+    checked: RepairedVoice | None,
+    offer: float | None,
+    *,
+    use_first: bool = False,
+    long_parts: int = 0,
+    make_long: bool = False,
 ) -> dict[str, Any]:
     """What the page's voice check shows: the voice as it will be sent, playable in place,
-    and the offer of its first seconds (ticked once taken, so the submit takes it too)."""
+    and the offers for a voice too long: its first seconds, or a long video of
+    ``long_parts`` parts (each ticked once taken, so the submit takes it too)."""
     url = ""
     if checked is not None:
         url = _data_url(checked.content, SOUND_TYPES.get(checked.extension, "audio/mp4"))
@@ -477,6 +489,8 @@ def voice_check_context(
         "voice_check_url": url,
         "voice_offer": offer,
         "voice_use_first": use_first,
+        "voice_long_parts": long_parts,
+        "voice_make_long": make_long,
         "voice_problem": "",
     }
 
@@ -488,6 +502,7 @@ class VoiceCheckForm(forms.Form):
     recording = forms.FileField(required=False)
     use_first_seconds = forms.BooleanField(required=False)
     use_original_voice = forms.BooleanField(required=False)
+    make_long_video = forms.BooleanField(required=False)
 
     def outcome(self) -> dict[str, Any]:
         """The voice as it will be sent (``voice_check``), or why not (``voice_problem``,
@@ -510,12 +525,17 @@ class VoiceCheckForm(forms.Form):
                 kind=kind,
                 use_first=data["use_first_seconds"],
                 use_original=data["use_original_voice"],
+                make_long=data["make_long_video"],
             )
             used_first = data["use_first_seconds"] and checked.duration < checked.original_duration
-            offer = limits.audio_max_seconds if used_first else None
-            found = voice_check_context(checked, offer, use_first=used_first)
+            parts = parts_of(checked)
+            offer = limits.audio_max_seconds if used_first or parts else None
+            found = voice_check_context(
+                checked, offer, use_first=used_first, long_parts=parts, make_long=bool(parts)
+            )
         except VoiceTooLong as too_long:
             found["voice_offer"] = too_long.first_seconds
+            found["voice_long_parts"] = too_long.long_parts
             found["voice_problem"] = " ".join(too_long.messages)
         except ValidationError as error:
             found["voice_problem"] = " ".join(error.messages)
@@ -523,19 +543,38 @@ class VoiceCheckForm(forms.Form):
 
 
 def check_voice(
-    upload: Any, limits: ProviderLimits, *, kind: str, use_first: bool, use_original: bool
+    upload: Any,
+    limits: ProviderLimits,
+    *,
+    kind: str,
+    use_first: bool,
+    use_original: bool,
+    make_long: bool = False,
 ) -> RepairedVoice:
     """The voice file (an upload or a recording) as it will be sent: repaired to fit the
-    provider's rules (``media.voice_repair``), its first 60 s when ``use_first``, or the file
-    as it came when ``use_original`` and it already fits. Raises ValidationError."""
+    provider's rules (``media.voice_repair``), its first 60 s when ``use_first``, the whole of
+    a longer one for a long video when ``make_long``, or the file as it came when
+    ``use_original`` and it already fits. Raises ValidationError (VoiceTooLong offering the
+    first seconds and, up to ``LONG_VIDEO_MAX_SECONDS``, a long video)."""
     upload.seek(0)
+    longest = settings.LONG_VIDEO_MAX_SECONDS
+    if make_long and not use_first:
+        limits = voice_repair.long_video_limits(limits, longest)
     first = limits.audio_max_seconds if use_first else None
     repaired = voice_repair.repair_voice(
-        upload, upload.size, limits, kind=kind, first_seconds=first
+        upload, upload.size, limits, kind=kind, first_seconds=first, long_video_max=longest
     )
     if use_original and repaired.repairs and repaired.original_is_valid:
         return voice_repair.as_it_came(upload, upload.size, limits)
     return repaired
+
+
+def parts_of(voice: RepairedVoice | None) -> int:
+    """How many parts the video of this voice is made in (0: one video, as usual)."""
+    if voice is None:
+        return 0
+    maximum = provider_limits().audio_max_seconds
+    return parts_needed(voice.duration, maximum) if voice.duration > maximum else 0
 
 
 def price_table(team: Team) -> list[dict[str, Any]]:

@@ -99,6 +99,8 @@ def create(request: HttpRequest) -> HttpResponse:
             form.voice_check,
             form.voice_offer,
             use_first=bool(getattr(form, "cleaned_data", {}).get("use_first_seconds")),
+            long_parts=form.voice_long_parts,
+            make_long=bool(getattr(form, "cleaned_data", {}).get("make_long_video")),
         ),
         **form.voice_context(),
     }

@@ -214,3 +214,33 @@ def test_a_photo_kling_takes_as_it_is_can_be_sent_without_its_repair(team, membe
     generation = Generation.objects.get()
     assert generation.photo.open("rb").read() == turned
     assert generation.repairs == []
+
+
+def test_a_voice_over_a_minute_can_be_made_a_long_video_of_the_whole_voice(team, member, provider):
+    client = client_in(team, member)
+    long = speech_bytes(130.0, "mp3")
+    page = create(client, audio=upload("talk.mp3", long)).content.decode()
+    assert "Make it a long video (in 3 parts, joined into one)" in page
+    assert "Make a long video in 3 parts" in page
+    assert not Generation.objects.exists()
+    create(client, audio=upload("talk.mp3", long), make_long_video="on")
+    video = Generation.objects.get()
+    assert video.audio_seconds == pytest.approx(130.0, abs=0.3)
+    assert video.parts_planned == 3
+    assert video.ledger_entry.reserved_seconds == pytest.approx(video.audio_seconds)
+
+
+def test_the_early_check_says_how_many_parts_a_long_video_is_made_in(team, member):
+    client = client_in(team, member)
+    long = speech_bytes(130.0, "mp3")
+    page = check(client, audio=upload("talk.mp3", long), make_long_video="on")
+    assert 'data-voice-seconds="130.' in page
+    assert "This will be made in 3 parts, joined into one video." in page
+    assert 'name="make_long_video" value="on" checked' in page
+
+
+def test_a_voice_over_ten_minutes_is_not_offered_a_long_video(team, member, settings):
+    settings.LONG_VIDEO_MAX_SECONDS = 100.0
+    page = check(client_in(team, member), audio=upload("talk.mp3", speech_bytes(130.0, "mp3")))
+    assert "Use the first 60 s" in page
+    assert "long video" not in page
