@@ -294,6 +294,8 @@ KLING_TIMEOUT_SECONDS = env_float("KLING_TIMEOUT_SECONDS", 30.0)
 KLING_MAX_CONCURRENT = env_int("KLING_MAX_CONCURRENT", 3)
 # The longest voice made into one video, in parts of at most the provider's maximum.
 LONG_VIDEO_MAX_SECONDS = env_float("LONG_VIDEO_MAX_SECONDS", 600.0)
+# The longest typed script: about ten minutes of speech, spoken 1,000 characters a call.
+LONG_SCRIPT_MAX_CHARS = env_int("LONG_SCRIPT_MAX_CHARS", 10_000)
 KLING_WEBHOOK_SECRET = env_str("KLING_WEBHOOK_SECRET")
 SIMULATOR_PORT = env_int("SIMULATOR_PORT", 8765)
 KLING_USE_SIMULATOR = env_bool(

@@ -111,3 +111,20 @@ def split_voice(
         for number, (start, end) in enumerate(itertools.pairwise(bounds), start=1)
     ]
     return parts, len(samples) / rate
+
+
+def join_speech(pieces: list[BinaryIO]) -> tuple[bytes, float]:
+    """Speech made in pieces (a long script's TTS calls), joined in order into one M4A, and
+    its length in seconds."""
+    decoded = [decode_voice(piece) for piece in pieces]
+    rate = decoded[0].rate
+    samples = np.concatenate([_at_rate(voice.samples, voice.rate, rate) for voice in decoded])
+    return encode_m4a(samples, rate, PART_BIT_RATE), len(samples) / rate
+
+
+def _at_rate(samples: np.ndarray, rate: int, wanted: int) -> np.ndarray:
+    if rate == wanted:
+        return samples
+    count = round(len(samples) * wanted / rate)
+    positions = np.arange(count) * (rate / wanted)
+    return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)

@@ -302,6 +302,10 @@ class Simulator:
             "path": str(path),
             "duration": duration,
             "created": self._now_ms(),
+            "voice_id": voice_id,
+            "voice_language": language,
+            "voice_speed": speed,
+            "characters": len(text),
         }
         self.store.keep_voice(record)
         self.stats["speeches_made"] += 1

@@ -146,7 +146,7 @@ class ScriptFields(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = provider_limits()
-        most = self.limits.tts_text_max_chars
+        most = settings.LONG_SCRIPT_MAX_CHARS
         self.fields["script"] = forms.CharField(
             label="What the avatar says",
             required=False,
@@ -161,8 +161,8 @@ class ScriptFields(forms.Form):
                 }
             ),
             error_messages={
-                "max_length": "The script is %(show_value)d characters; Kling's text-to-speech "
-                "takes at most %(limit_value)d. Shorten it."
+                "max_length": "The script is %(show_value)d characters; we speak at most "
+                "%(limit_value)d in one video. Shorten it, or make two videos."
             },
         )
         slowest, fastest = self.limits.tts_min_speed, self.limits.tts_max_speed

@@ -25,6 +25,7 @@ from avatarstudio.core.choices import Mode
 from avatarstudio.kling import voices as tts_voices
 from avatarstudio.kling.limits import provider_limits
 from avatarstudio.kling.types import SpeechRequest
+from avatarstudio.media.split import parts_needed
 
 
 class Status(models.TextChoices):
@@ -380,6 +381,12 @@ class Voice(models.Model):
         speaker = tts_voices.by_key(f"{self.language}:{self.tts_voice_id}")
         excerpt = self.text if len(self.text) <= 48 else self.text[:47].rstrip() + "…"
         return f"{speaker.name if speaker else self.tts_voice_id}: “{excerpt}”"
+
+    @property
+    def video_parts(self) -> int:
+        """The parts a video of this voice is made in; 0 when it fits one provider task."""
+        maximum = provider_limits().audio_max_seconds
+        return parts_needed(self.duration, maximum) if self.duration > maximum else 0
 
     def audio_id_is_fresh(self, now: datetime | None = None) -> bool:
         """Safe to send: made less than the provider's 30 days ago, less a day of margin for a

@@ -8,6 +8,8 @@ paid text-to-speech called and the worker woken; a problem found on the way is r
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
 import logging
 import tempfile
@@ -15,6 +17,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -28,7 +31,7 @@ from avatarstudio.kling.voices import TtsVoice
 from avatarstudio.media.fetch import TooLarge, TooSlow, UnsafeURL, fetch_bytes
 from avatarstudio.media.preflight import PhotoCheck, PhotoChoices, check_photo_file
 from avatarstudio.media.repairs import Repair
-from avatarstudio.media.split import parts_needed
+from avatarstudio.media.split import join_speech, parts_needed
 from avatarstudio.media.voice_repair import RepairedVoice
 from avatarstudio.studio import ledger, quotas
 from avatarstudio.studio.models import (
@@ -158,7 +161,8 @@ def _voice_arguments(team: Team, user: Any, data: dict[str, Any]) -> dict[str, A
         }
     else:
         return {"audio_id": data.get("audio_id", "")}
-    if voice.kind == VoiceKind.RECORDING:
+    if voice.kind == VoiceKind.RECORDING or not voice.audio_id or voice.video_parts:
+        # a long video is sent its voice's file, in parts
         return {
             "audio": voice.audio.open("rb"),
             "audio_extension": voice.audio.name.rsplit(".", 1)[-1],
@@ -332,8 +336,14 @@ def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> 
         language=speaker.language,
         speed=speed,
     )
+    most = provider_limits().tts_text_max_chars
+    pieces = speech.script_pieces(text, most)
+    if len(pieces) > 1:
+        _speak_in_pieces(team, user, voice, pieces)
+        voice.save()
+        return voice
     made = speech.text_to_speech(team, voice.speech_request(), user=user)
-    speech.check_speech_length(made.duration)
+    speech.check_speech_length(made.duration, settings.LONG_VIDEO_MAX_SECONDS)
     voice.duration = made.duration
     voice.audio_id, voice.audio_id_made_at = made.audio_id, timezone.now()
     with tempfile.TemporaryFile() as download:
@@ -342,6 +352,24 @@ def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> 
         voice.audio.save("speech.mp3", File(download), save=False)
     voice.save()
     return voice
+
+
+def _speak_in_pieces(team: Team, user: Any, voice: Voice, pieces: list[str]) -> None:
+    """A script longer than one TTS call: each piece spoken with the same voice and speed,
+    the speech joined into one file. It has no single ``audio_id``: the video is sent the
+    file, in parts."""
+    request = voice.speech_request()
+    with contextlib.ExitStack() as files:
+        downloads = []
+        for piece in pieces:
+            made = speech.text_to_speech(team, dataclasses.replace(request, text=piece), user=user)
+            downloads.append(files.enter_context(tempfile.TemporaryFile()))
+            speech.download_speech(made, downloads[-1])
+            downloads[-1].seek(0)
+        content, seconds = join_speech(downloads)
+    speech.check_speech_length(seconds, settings.LONG_VIDEO_MAX_SECONDS)
+    voice.duration = round(seconds, 3)
+    voice.audio.save("speech.m4a", ContentFile(content), save=False)
 
 
 def keep_recording(team: Team, user: Any, sent: RepairedVoice) -> Voice:

@@ -83,7 +83,11 @@
         return;
       }
       const units = (voiceSeconds * Number(mode.dataset.price)).toFixed(1);
-      estimate.textContent = `Estimated cost: about ${units} Kling units for a ${voiceSeconds.toFixed(1)} s ${label.toLowerCase()} video.`;
+      // A long voice is made in parts; the estimate is for all of them together.
+      const panel = source() === "script" ? "#script-preview" : "[data-voice-check]";
+      const parts = form.querySelector(`${panel} [data-voice-parts]`);
+      const inParts = parts ? `, made in ${parts.dataset.voiceParts} parts` : "";
+      estimate.textContent = `Estimated cost: about ${units} Kling units for a ${voiceSeconds.toFixed(1)} s ${label.toLowerCase()} video${inParts}.`;
     }
     form.querySelectorAll('input[name="mode"]').forEach((radio) => radio.addEventListener("change", updateEstimate));
 

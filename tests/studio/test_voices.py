@@ -4,6 +4,7 @@ and the team's recent voices, end to end through the simulator."""
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from avatarstudio.accounts.deletion import delete_team
 from avatarstudio.accounts.models import Team
 from avatarstudio.media.probe import probe_audio
 from avatarstudio.studio.models import Generation, SpeechCall, Status, Voice, VoiceKind
+from avatarstudio.studio.pipeline.speech import script_pieces
 from avatarstudio.studio.services import forget_unused_voices
 from tests.helpers import client_in
 from tests.media_factory import photo_bytes, recording_bytes, silent_recording_bytes
@@ -97,16 +99,49 @@ def test_a_script_too_short_to_speak_for_two_seconds_is_refused_before_any_video
     assert provider.stats["create_calls"] == 0
 
 
-def test_a_script_that_speaks_for_over_a_minute_is_refused(team, member, provider):
+def test_a_script_that_speaks_for_over_a_minute_is_previewed_as_a_long_video(
+    team, member, provider
+):
     text = ("This sentence is long enough to read aloud slowly. " * 19)[:1000]
     response = client_in(team, member).post("/voices/preview/", with_script(text, speed="0.8"))
-    assert "Kling accepts at most 60 seconds. Shorten it" in response.content.decode()
-    assert not Voice.objects.exists()
+    voice = Voice.objects.get()
+    assert voice.duration > 60
+    assert f"This will be made in {voice.video_parts} parts" in response.content.decode()
 
 
-def test_a_script_is_at_most_1000_characters(team, member, provider):
-    response = create(client_in(team, member), **with_script("a" * 1001))
-    assert "takes at most 1000. Shorten it." in response.content.decode()
+def test_a_script_speaking_longer_than_a_long_video_is_refused(team, member, provider, settings):
+    settings.LONG_VIDEO_MAX_SECONDS = 30.0
+    text = "This sentence is long enough to read aloud slowly. " * 19
+    response = client_in(team, member).post("/voices/preview/", with_script(text.strip()))
+    assert "we make videos of at most 30 seconds. Shorten it" in response.content.decode()
+
+
+def test_a_script_over_1000_characters_is_spoken_in_pieces_with_one_voice_and_speed(
+    team, member, provider
+):
+    sentences = [f"Sentence {n} of the welcome tells you one more useful thing." for n in range(45)]
+    text = " ".join(sentences)
+    assert 2_000 < len(text) < 3_000
+    response = create(client_in(team, member), **with_script(text, speed="1.2"))
+    assert response.status_code == 302
+    assert provider.stats["tts_calls"] == 3  # at most 1,000 characters a call, at sentence ends
+    assert SpeechCall.objects.count() == 3
+    video = Generation.objects.get()
+    voice = video.voice
+    assert voice.text == text and not voice.audio_id  # one voice, several speeches joined
+    assert video.audio and not video.audio_id  # sent as a file, in parts
+    assert video.audio_seconds == pytest.approx(voice.duration)
+    assert probe_audio(voice.audio.open("rb")).duration == pytest.approx(voice.duration, abs=0.05)
+    assert video.parts_planned == voice.video_parts >= 2
+    spoken = [json.loads(path.read_text()) for path in (provider.store.folder / "voices").iterdir()]
+    assert {(made["voice_id"], made["voice_speed"]) for made in spoken} == {("genshin_vindi2", 1.2)}
+    assert all(made["characters"] <= 1000 for made in spoken)
+
+
+def test_a_script_is_at_most_the_long_script_limit(team, member, provider, settings):
+    settings.LONG_SCRIPT_MAX_CHARS = 1500
+    response = create(client_in(team, member), **with_script("a" * 1501))
+    assert "we speak at most 1500 in one video" in response.content.decode()
     assert provider.stats["tts_calls"] == 0
 
 
@@ -295,6 +330,7 @@ def test_speech_per_member_is_limited_per_hour(team, member, provider, settings)
 
 def test_speeches_too_long_to_use_count_towards_the_hourly_cap(team, member, provider, settings):
     settings.TTS_PER_MEMBER_PER_HOUR = 2
+    settings.LONG_VIDEO_MAX_SECONDS = 60.0  # so these speeches are too long to use
     client = client_in(team, member)
     too_long = ("This sentence is long enough to read aloud slowly. " * 19)[:1000]
     for speed in ("0.8", "0.9"):
@@ -341,3 +377,21 @@ def test_a_script_spoken_before_a_limit_refused_the_video_is_reused_on_the_next_
     assert Voice.objects.count() == 1
     assert provider.stats["speeches_made"] == 1
     assert Generation.objects.get().voice == voice
+
+
+@pytest.mark.parametrize(
+    ("text", "most"),
+    [
+        ("Hello there. " * 200, 1000),
+        ("word " * 700, 1000),
+        ("你好，欢迎来到我们的工作室。" * 100, 1000),
+        ("One. Two! Three? Four…\n\nFive.", 8),
+    ],
+    ids=["sentences", "one endless sentence", "chinese", "short limit"],
+)
+def test_a_script_is_cut_at_sentence_ends_into_pieces_tts_takes(text, most):
+    pieces = script_pieces(text, most)
+    assert "".join(pieces) == text  # nothing lost, nothing added
+    assert all(len(piece) <= most for piece in pieces)
+    if "." in text or "。" in text:
+        assert all(piece.rstrip()[-1] in ".!?…。" for piece in pieces)

@@ -1,13 +1,17 @@
 """Kling's text-to-speech as the studio uses it, and the rule on a speech's length.
 
-Speech is checked against the provider's rules (2 to 60 seconds) before any video is asked
-for. ``services.speak`` makes a team voice with these; the submit step renews an old
+Speech is checked against the provider's rules (2 to 60 seconds, or up to
+``LONG_VIDEO_MAX_SECONDS`` for a long video) before any video is asked for. A script longer
+than TTS takes in one call (1,000 characters) is spoken in pieces cut at sentence ends
+(``script_pieces``), with the same voice and speed, and the pieces' speech is joined.
+``services.speak`` makes a team voice with these; the submit step renews an old
 ``audio_id`` with ``renew_audio_id``.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from typing import IO, Any
 
@@ -34,18 +38,70 @@ class VoiceProblem(Exception):
     """The voice cannot be used; the message tells the person what to change."""
 
 
-def check_speech_length(seconds: float) -> None:
+def check_speech_length(seconds: float, longest: float | None = None) -> None:
+    """A script's speech fits one video, or with ``longest`` (seconds) a long video."""
     limits = provider_limits()
+    most = longest or limits.audio_max_seconds
     if seconds < limits.audio_min_seconds:
         raise VoiceProblem(
             f"This script makes only {seconds:.1f} s of speech; Kling needs at least "
             f"{limits.audio_min_seconds:g} seconds. Write a little more, or choose a slower speed."
         )
-    if seconds > limits.audio_max_seconds:
+    if seconds > most:
         raise VoiceProblem(
-            f"This script makes {seconds:.1f} s of speech; Kling accepts at most "
-            f"{limits.audio_max_seconds:g} seconds. Shorten it, or choose a faster speed."
+            f"This script makes {seconds:.1f} s of speech; we make videos of at most "
+            f"{_minutes(most)}. Shorten it, or choose a faster speed."
         )
+
+
+def _minutes(seconds: float) -> str:
+    if seconds >= 120 and seconds % 60 == 0:
+        return f"{seconds / 60:g} minutes"
+    return f"{seconds:g} seconds"
+
+
+SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)]*\s*|\n\s*\n\s*")
+PHRASE_END = re.compile(r"[,;:，；：、]\s*|\s+")
+
+
+def script_pieces(text: str, most: int) -> list[str]:
+    """The script cut at sentence ends into pieces of at most ``most`` characters, each as
+    full as it can be; a sentence longer than that is cut at its last comma or space
+    within the limit (or, with neither, at the limit). Joined, they are the script."""
+    sentences = _spans(text, SENTENCE_END)
+    pieces: list[str] = []
+    current = ""
+    for sentence in sentences:
+        for chunk in _within(sentence, most):
+            if current and len(current) + len(chunk) > most:
+                pieces.append(current)
+                current = ""
+            current += chunk
+    if current:
+        pieces.append(current)
+    return [piece for piece in pieces if piece.strip()]
+
+
+def _spans(text: str, ends: re.Pattern[str]) -> list[str]:
+    spans, start = [], 0
+    for end in ends.finditer(text):
+        if end.end() > start:
+            spans.append(text[start : end.end()])
+            start = end.end()
+    if start < len(text):
+        spans.append(text[start:])
+    return spans
+
+
+def _within(sentence: str, most: int) -> list[str]:
+    """The sentence in chunks of at most ``most`` characters, cut at phrase ends."""
+    chunks = []
+    while len(sentence) > most:
+        cuts = [m.end() for m in PHRASE_END.finditer(sentence, 0, most) if 0 < m.end() <= most]
+        cut = cuts[-1] if cuts else most
+        chunks.append(sentence[:cut])
+        sentence = sentence[cut:]
+    return [*chunks, sentence] if sentence else chunks
 
 
 def ensure_speech_allowed(team: Team, user: Any) -> None:
