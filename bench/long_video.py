@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/long_video.py [--minutes 5]
 The voice is real synthetic speech (espeak-ng, from its wheel): numbered sentences of a
-lesson, about five seconds each. It goes the whole way a person's does: ``start_generation``
+lesson, about six seconds each. It goes the whole way a person's does: ``start_generation``
 stores it and reserves the credit, then every due step runs in this process (the split, each
 part's submit, poll and save against the in-process simulator, which renders each part from
 its slice of the voice, then the join) until the video is ready. The figures:
@@ -56,7 +56,7 @@ settings.COMETAPI_BASE_URL, settings.COMETAPI_KEY = SIM_URL, "bench-key"
 simulator = make_simulator(folder, submitted_seconds=0, processing_seconds=0)
 client.TRANSPORT = httpx.WSGITransport(app=simulator)
 
-sentences = round(arguments.minutes * 60 / 5.0)
+sentences = round(arguments.minutes * 60 / 5.8)  # espeak says one in about 5.8 s
 samples, rate = spoken(lesson_text(sentences))
 voice = encode_m4a(samples, rate, 128_000)
 seconds = decode_voice(io.BytesIO(voice)).seconds
@@ -114,13 +114,15 @@ def plain_stream_copy(videos: list[Path], destination: Path) -> float:
         offsets = {"video": 0.0, "audio": 0.0}
         for path in videos:
             with av.open(str(path), format=video_demuxer(path)) as part:
-                ends = dict(offsets)
+                ends, shifts = dict(offsets), {}
                 for packet in part.demux():
                     if packet.dts is None:
                         continue
                     kind = packet.stream.type
                     base = packet.time_base
-                    shift = round(offsets[kind] / base)
+                    if kind not in shifts:  # this stream's first packet starts at the offset
+                        shifts[kind] = round(offsets[kind] / base) - packet.dts
+                    shift = shifts[kind]
                     packet.pts += shift
                     packet.dts += shift
                     ends[kind] = max(ends[kind], float((packet.pts + packet.duration) * base))
