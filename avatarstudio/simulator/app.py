@@ -350,7 +350,8 @@ class Simulator:
             if status == task["status"]:
                 return task
             task["status"] = status
-            task["updated"] = self._now_ms()
+            # When it really changed, as Kling says, not when someone happened to ask.
+            task["updated"] = min(self._now_ms(), self._changed_at_ms(task, status))
             if status == "succeed":
                 task["expires"] = task["updated"] + int(self.config.url_ttl_seconds * 1000)
             self.store.save(task)
@@ -369,6 +370,12 @@ class Simulator:
         if task["fail_reason"] or task["render"] == "failed":
             return "failed"
         return "succeed" if task["render"] == "done" else "processing"
+
+    def _changed_at_ms(self, task: dict, status: str) -> int:
+        seconds = self.config.submitted_seconds
+        if status in ("succeed", "failed"):
+            seconds += self.config.processing_seconds + task.get("processing_extra", 0.0)
+        return max(task["created"] + int(seconds * 1000), task.get("rendered", 0))
 
     def _processing_seconds(self, audio_seconds: float) -> float:
         """How long this task takes to render at Kling: a fixed part, a part per second of
@@ -425,7 +432,7 @@ class Simulator:
         try:
             duration = render_clip(task["image"], task["audio"], partial, task["mode"])
             partial.replace(out)
-            outcome = {"render": "done", "duration": duration}
+            outcome = {"render": "done", "duration": duration, "rendered": self._now_ms()}
         except Exception:
             logger.exception("simulator could not render task %s", task["task_id"])
             partial.unlink(missing_ok=True)

@@ -514,3 +514,36 @@ class SpeechCall(models.Model):
 
     def __str__(self) -> str:
         return f"TTS call of {self.characters} characters at {self.created:%Y-%m-%d %H:%M}"
+
+
+class RenderTimingQuerySet(models.QuerySet["RenderTiming"]):
+    def for_scope(self, scope: str, mode: str) -> RenderTimingQuerySet:
+        return self.filter(scope=scope, mode=mode)
+
+
+class RenderTiming(models.Model):
+    """How long Kling takes to make a video, learned from finished tasks, per key and mode
+    (``scope`` is ``team:<id>`` for a team's own key, ``server`` for the server's, ``all``
+    for every key): decayed sums for a least-squares line, seconds = a + b x audio seconds,
+    and its spread. ``pipeline.poll_plan`` reads and writes it."""
+
+    scope = models.CharField(max_length=40)
+    mode = models.CharField(max_length=3, choices=Mode.choices)
+    samples = models.PositiveIntegerField(default=0)
+    weight = models.FloatField(default=0.0)
+    sum_x = models.FloatField(default=0.0)
+    sum_y = models.FloatField(default=0.0)
+    sum_xx = models.FloatField(default=0.0)
+    sum_xy = models.FloatField(default=0.0)
+    sum_yy = models.FloatField(default=0.0)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = RenderTimingQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "mode"], name="one_render_timing_per_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"Kling's time for {self.mode} on {self.scope} ({self.samples} tasks)"

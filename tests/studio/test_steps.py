@@ -14,7 +14,7 @@ from avatarstudio.accounts.models import Team
 from avatarstudio.library.models import Clip
 from avatarstudio.simulator.faults import Fault
 from avatarstudio.studio.models import Generation, Status
-from avatarstudio.studio.pipeline import steps
+from avatarstudio.studio.pipeline import poll_plan, steps
 from avatarstudio.studio.pipeline.sweep import sweep_generations
 from tests.kling.helpers import wait_until_final
 from tests.studio.helpers import drive, make_due, start_generation, step
@@ -286,12 +286,14 @@ def test_a_broken_download_is_retried_with_a_fresh_answer(generation, provider):
     assert provider.stats["downloads"] == 2
 
 
-def test_the_next_poll_backs_off_along_the_schedule(generation, provider, settings):
+def test_before_anything_is_learned_the_next_poll_backs_off_along_the_schedule(
+    generation, provider, settings
+):
     settings.GENERATION_POLL_SCHEDULE = [3, 5, 10]
     provider.config.processing_seconds = 3600
-    assert steps._poll_delay(0) == 3
-    assert steps._poll_delay(1) == 5
-    assert steps._poll_delay(7) == 10
+    assert poll_plan.fixed_delay(0) == 3
+    assert poll_plan.fixed_delay(1) == 5
+    assert poll_plan.fixed_delay(7) == 10
     step(generation)
     before = timezone.now()
     step(generation)

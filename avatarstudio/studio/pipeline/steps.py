@@ -46,7 +46,7 @@ from avatarstudio.media.probe import MediaError
 from avatarstudio.media.video import inspect_video, make_poster, transcode_to_mp4
 from avatarstudio.studio import ledger, quotas
 from avatarstudio.studio.models import Generation, LedgerEntry, Status, VoiceKind
-from avatarstudio.studio.pipeline import inputs, parts, provider
+from avatarstudio.studio.pipeline import inputs, parts, poll_plan, provider
 from avatarstudio.studio.pipeline.speech import VoiceProblem, renew_audio_id
 
 logger = logging.getLogger(__name__)
@@ -124,9 +124,11 @@ def _backoff(attempt: int) -> float:
     return float(min(MAX_BACKOFF_SECONDS, 2 ** max(0, attempt - 1)))
 
 
-def _poll_delay(polls: int) -> float:
-    plan = settings.GENERATION_POLL_SCHEDULE
-    return float(plan[min(polls, len(plan) - 1)])
+def _poll_delay(generation: Generation, task: AvatarTask) -> float:
+    """When to ask again: around when Kling is expected to finish (``poll_plan``)."""
+    taken = task.created_at or generation.submitted_at or timezone.now()
+    elapsed = max(0.0, (timezone.now() - taken).total_seconds())
+    return poll_plan.delay_for(generation, elapsed)
 
 
 def _timed_out(generation: Generation) -> bool:
@@ -301,7 +303,7 @@ def adopt(generation: Generation, task: AvatarTask) -> str:
     status = Status.PROCESSING if task.status is TaskStatus.PROCESSING else Status.SUBMITTED
     schedule(
         generation,
-        _poll_delay(0),
+        _poll_delay(generation, task),
         provider_task_id=task.task_id,
         provider_status=task.status,
         status=status,
@@ -358,6 +360,7 @@ def poll(generation: Generation) -> str:
         generation.provider_units = ledger.units(task.final_unit_deduction)
         if task.created_at and task.updated_at:
             generation.provider_seconds = (task.updated_at - task.created_at).total_seconds()
+            poll_plan.learn(generation)
         generation.status = Status.SAVING
         generation.result_url = task.videos[0].url
         generation.lease_until = timezone.now() + SAVE_LEASE
@@ -374,7 +377,7 @@ def poll(generation: Generation) -> str:
             retry_helps=True,
         )
     status = Status.PROCESSING if task.status is TaskStatus.PROCESSING else Status.SUBMITTED
-    schedule(generation, _poll_delay(generation.polls), status=status)
+    schedule(generation, _poll_delay(generation, task), status=status)
     return "polled"
 
 
