@@ -17,6 +17,7 @@ from avatarstudio.simulator.faults import Fault
 from avatarstudio.studio import services
 from avatarstudio.studio.models import ACTIVE, Charge, Generation, LedgerEntry, Status
 from avatarstudio.studio.pipeline import parts, steps
+from avatarstudio.studio.quotas import QuotaExceeded
 from tests.helpers import client_in
 from tests.media_factory import lesson_text, photo_bytes, spoken
 from tests.studio.helpers import make_due
@@ -281,3 +282,25 @@ def run_part_until(video: Generation, number: int, status: str) -> None:
         return part.status == status
 
     wait_for(reached, what=f"part {number} to be {status}", progress=lambda: part.status)
+
+
+def test_a_long_video_over_the_teams_limit_is_refused_whole_before_anything_is_sent(
+    team, owner, provider, lesson_voice
+):
+    team.monthly_limit_seconds = 20  # under the lesson's 25 s, over each of its parts
+    team.save()
+    with pytest.raises(QuotaExceeded):
+        services.start_generation(
+            team=team,
+            user=owner,
+            submission_token=uuid.uuid4(),
+            mode="std",
+            prompt="",
+            photo=ContentFile(photo_bytes(600, 800)),
+            photo_extension="jpg",
+            audio=ContentFile(lesson_voice),
+            audio_extension="m4a",
+            audio_seconds=decode_voice(io.BytesIO(lesson_voice)).seconds,
+        )
+    assert not Generation.objects.exists()
+    assert provider.stats["create_calls"] == 0
