@@ -56,6 +56,7 @@ STATUS_CARD_FIELDS = (
     "provider_task_id",
     "failure_message",
     "failure_fixable_by",
+    "failure_code",
     "retry_helps",
 )
 

@@ -32,6 +32,7 @@ from avatarstudio.media.fetch import TooLarge, TooSlow, UnsafeURL, fetch_bytes
 from avatarstudio.media.preflight import PhotoCheck, PhotoChoices, check_photo_file
 from avatarstudio.media.repairs import Repair
 from avatarstudio.media.split import join_speech, parts_needed
+from avatarstudio.media.validation import DURATION_SLACK
 from avatarstudio.media.voice_repair import RepairedVoice
 from avatarstudio.studio import ledger, quotas
 from avatarstudio.studio.models import (
@@ -255,7 +256,7 @@ def start_generation(
 def long_video_parts(audio_seconds: float | None) -> int:
     """How many parts a voice this long is made in; 0 when it fits one provider task."""
     maximum = provider_limits().audio_max_seconds
-    if not audio_seconds or audio_seconds <= maximum:
+    if not audio_seconds or audio_seconds <= maximum + DURATION_SLACK:
         return 0
     return parts_needed(audio_seconds, maximum)
 
@@ -305,6 +306,7 @@ def try_failed_parts_again(video: Generation, user: Any) -> Generation:
             failure_fixable_by="",
             retry_helps=False,
             finished_at=None,
+            submitted_at=timezone.now(),  # its timeout counts from here
             next_step_at=timezone.now() + timedelta(seconds=parts.GATHER_EVERY_SECONDS),
             lease_until=None,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -304,3 +305,95 @@ def test_a_long_video_over_the_teams_limit_is_refused_whole_before_anything_is_s
         )
     assert not Generation.objects.exists()
     assert provider.stats["create_calls"] == 0
+
+
+def test_a_timed_out_long_video_made_again_has_its_whole_time_again(video, provider, owner):
+    steps.advance(str(video.pk))
+    long_ago = video.created - timedelta(days=1)
+    Generation.objects.filter(pk=video.pk).update(submitted_at=long_ago, created=long_ago)
+    make_due(video)
+    steps.advance(str(video.pk))
+    video.refresh_from_db()
+    assert video.status == Status.FAILED and video.failure_code == "timeout"
+    assert video.parts.filter(failure_code="not_sent").count() == video.parts_planned
+    client_in(video.team, owner).post(f"/generations/{video.pk}/retry/")
+    run_everything(video)
+    assert video.status == Status.READY
+
+
+def test_a_part_kling_may_have_charged_is_not_made_again_without_asking(video, provider):
+    steps.advance(str(video.pk))
+    part = video.parts.get(part_number=1)
+    Generation.objects.filter(pk=part.pk).update(
+        status=Status.FAILED,
+        failure_code="download_failed",
+        retry_helps=True,
+        result_url="https://kling.example/video.mp4",
+        create_sent_at=part.created,
+        next_step_at=None,
+    )
+    make_due(video)
+    steps.advance(str(video.pk))
+    video.refresh_from_db()
+    assert video.status == Status.FAILED
+    assert video.retry_allowed  # the person may choose to pay for it again
+    assert not video.parts.filter(replaced=True).exists()
+
+
+def test_a_part_whose_create_may_have_gone_out_stops_after_its_video_failed(video, provider):
+    steps.advance(str(video.pk))
+    part = video.parts.get(part_number=1)
+    Generation.objects.filter(pk=part.pk).update(create_sent_at=part.created, waiting_turn=True)
+    parts.fail_video(video, None)
+    make_due(part)
+    assert steps.advance(str(part.pk)) == "failed"
+    part.refresh_from_db()
+    assert part.failure_code == "not_sent"
+    assert provider.stats["tasks_created"] == 0  # looked up at Kling, nothing sent
+
+
+def test_a_voice_that_fits_one_task_once_decoded_is_made_as_a_plain_video(
+    team, owner, provider, lesson_voice, settings
+):
+    seconds = decode_voice(io.BytesIO(lesson_voice)).seconds
+    settings.KLING_LIMITS = {"audio_max_seconds": seconds}  # the voice fits exactly
+    video = services.start_generation(
+        team=team,
+        user=owner,
+        submission_token=uuid.uuid4(),
+        mode="std",
+        prompt="",
+        photo=ContentFile(photo_bytes(600, 800)),
+        photo_extension="jpg",
+        audio=ContentFile(lesson_voice),
+        audio_extension="m4a",
+        audio_seconds=seconds + 0.04,  # as a repair measured it
+    )
+    video.parts_planned = 2  # as if the estimate had said a long video
+    video.save()
+    assert steps.advance(str(video.pk)) == "fits one task"
+    run_everything(video)
+    assert video.status == Status.READY
+    assert provider.stats["tasks_created"] == 1
+
+
+def test_a_join_that_fails_is_tried_again_by_itself(video, provider, owner, monkeypatch):
+    real = parts.join_parts
+    calls = []
+
+    def broken_once(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("a part's stream was not what we expected")
+        return real(*args)
+
+    monkeypatch.setattr(parts, "join_parts", broken_once)
+    run_everything(video)
+    assert video.status == Status.FAILED and video.retry_allowed
+    sent = provider.stats["tasks_created"]
+    page = client_in(video.team, owner).get(video.get_absolute_url()).content.decode()
+    assert "Try again" in page and "Make the missing parts again" not in page
+    client_in(video.team, owner).post(f"/generations/{video.pk}/retry/")
+    run_everything(video)
+    assert video.status == Status.READY
+    assert provider.stats["tasks_created"] == sent  # only the join was done again

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import av
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -35,8 +36,9 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from avatarstudio.accounts.keys import client_for_team
 from avatarstudio.core import paths
-from avatarstudio.kling.errors import FixableBy
+from avatarstudio.kling.errors import FixableBy, KlingError
 from avatarstudio.kling.limits import provider_limits
 from avatarstudio.library.models import Clip
 from avatarstudio.media.join import join_parts
@@ -61,6 +63,9 @@ def split(video: Generation) -> str:
     if not video.parts.exists():
         _make_parts(video)
     now = timezone.now()
+    if not video.parts.exists():  # once decoded, it fits one task after all: a plain video
+        steps.schedule(video, 0, parts_planned=0)
+        return "fits one task"
     for part in video.parts.current_parts().filter(status=Status.QUEUED):
         tasks.wake_up(part)
     steps.schedule(
@@ -78,6 +83,8 @@ def _make_parts(video: Generation) -> None:
     limits = provider_limits()
     with _local_copy(video.audio) as voice, voice.open("rb") as handle:
         pieces, _ = split_voice(handle, limits.audio_max_seconds, limits.audio_min_seconds)
+    if len(pieces) < 2:
+        return
     rows = []
     for piece in pieces:
         name = paths.part_name(video.team_id, video.pk, piece.number, "m4a")
@@ -119,7 +126,7 @@ def gather(video: Generation) -> str:
     for part in current:
         if part.status != Status.FAILED:
             continue
-        if part.retry_helps and _tries_of(video, part.part_number) <= PART_AUTO_RETRIES:
+        if _worth_trying_again(video, part):
             replace_part(part)
             continue
         return fail_video(video, part)
@@ -134,16 +141,22 @@ def gather(video: Generation) -> str:
     return "gathered"
 
 
-def _tries_of(video: Generation, number: int | None) -> int:
-    return video.parts.filter(part_number=number).count()
+def _worth_trying_again(video: Generation, part: Generation) -> bool:
+    """Made again without asking: when retrying helps, Kling cannot have charged for the
+    failed try, and it has not been tried too often."""
+    tries = video.parts.filter(part_number=part.part_number).count()
+    return (
+        part.retry_helps and not ledger.may_have_been_charged(part) and tries <= PART_AUTO_RETRIES
+    )
 
 
 def _waited_too_long(video: Generation) -> bool:
     """A long video may take its parts' time, a few at a time: it gives up after the plain
-    timeout for each round of parts the key's limit allows."""
+    timeout for each round of parts the key's limit allows, counted from the split (or from
+    the person's "make the missing parts again")."""
     rounds = -(-video.parts_planned // max(1, settings.KLING_MAX_CONCURRENT))
     limit = timedelta(seconds=settings.GENERATION_TIMEOUT_SECONDS * max(1, rounds))
-    return timezone.now() - video.created > limit
+    return timezone.now() - (video.submitted_at or video.created) > limit
 
 
 def replace_part(part: Generation) -> Generation:
@@ -169,8 +182,11 @@ def replace_part(part: Generation) -> Generation:
 
 
 def fail_video(video: Generation, part: Generation | None) -> str:
-    """The video stops with this part's reason; parts not yet sent are not sent."""
+    """The video stops with this part's reason; parts not yet sent are not sent (a part
+    whose create may have gone out stops at its own next step, ``stop_part``)."""
+    now = timezone.now()
     stopped = video.parts.current_parts().filter(status=Status.QUEUED, create_sent_at=None)
+    stopped = stopped.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
     stopped.update(
         status=Status.FAILED,
         failure_message="Not sent: another part failed first.",
@@ -195,6 +211,26 @@ def fail_video(video: Generation, part: Generation | None) -> str:
         code="part_failed",
         fixable_by=FixableBy(part.failure_fixable_by or FixableBy.NOBODY),
         retry_helps=part.retry_helps,
+    )
+
+
+def stop_part(part: Generation) -> str:
+    """Its video stopped: a part not yet at Kling is not sent. One whose create may have gone
+    out is looked up first, and followed if Kling has it: that task is paid for anyway."""
+    if part.create_sent_at is not None:
+        try:
+            with client_for_team(part.team, spending=False) as client:
+                found = steps.find_existing(client, part)
+        except KlingError as error:
+            return steps.handle_provider_error(part, error)
+        if found is not None:
+            return steps.adopt(part, found)
+    return steps.fail(
+        part,
+        "Not sent: another part failed first.",
+        code="not_sent",
+        fixable_by=FixableBy.NOBODY,
+        retry_helps=True,
     )
 
 
@@ -254,13 +290,15 @@ def join(video: Generation) -> str:
                     videos, [p.part_start or 0.0 for p in current], voice, joined_path
                 )
                 info = inspect_video(joined_path)
-            except MediaError as error:
+            except (MediaError, av.FFmpegError, ValueError, OSError) as error:
+                logger.warning("long video %s: join failed: %s", video.pk, error)
                 return steps.fail(
                     video,
-                    f"The parts were made but could not be joined ({error}). Try again.",
+                    "The parts were made but could not be joined into one video. Try again: "
+                    "only the join is done again.",
                     code="join_failed",
                     fixable_by=FixableBy.NOBODY,
-                    retry_helps=False,
+                    retry_helps=True,
                 )
         drift = abs(joined.audio_seconds - (video.audio_seconds or joined.audio_seconds))
         if drift > JOIN_DRIFT_WARNING_SECONDS:
@@ -286,7 +324,13 @@ def _finish(video: Generation) -> str:
     units = video.parts.filter(status=Status.READY).aggregate(total=Sum("provider_units"))
     if units["total"] is not None:
         ledger.record_units(video, units["total"])
-    outcome = steps.finish(video)
+    # A part made again after a try Kling may have charged (the person chose to): both count.
+    charged_again = sum(
+        part.audio_seconds or 0.0
+        for part in video.parts.filter(replaced=True)
+        if ledger.may_have_been_charged(part)
+    )
+    outcome = steps.finish(video, extra_seconds=charged_again)
     for part in video.parts.all():
         part.delete_input_files()
     for number in range(1, video.parts_planned + 1):

@@ -213,13 +213,21 @@ def wait_turn(generation: Generation) -> str:
     return "waiting"
 
 
+def _video_goes_on(part: Generation) -> bool:
+    return Generation.objects.active().filter(pk=part.parent_id).exists()
+
+
 def _key_is_busy(generation: Generation) -> bool:
     running = Generation.objects.at_provider().on_key_of(generation.team)
     return running.count() >= settings.KLING_MAX_CONCURRENT
 
 
 def submit(generation: Generation) -> str:
-    if generation.create_sent_at is None and _key_is_busy(generation):
+    if generation.parent_id and not _video_goes_on(generation):
+        return parts.stop_part(generation)
+    # After a 1303 nothing was made, so the key's count is asked again before anything else.
+    first_try = generation.create_sent_at is None or generation.waiting_turn
+    if first_try and _key_is_busy(generation):
         return wait_turn(generation)
     try:
         client = client_for_team(generation.team)
@@ -228,7 +236,7 @@ def submit(generation: Generation) -> str:
     with client:
         try:
             if generation.create_sent_at is not None:
-                found = _find_existing(client, generation)
+                found = find_existing(client, generation)
                 if found is not None:
                     return adopt(generation, found)
             _use_a_fresh_audio_id(generation, client)
@@ -239,7 +247,7 @@ def submit(generation: Generation) -> str:
             task = client.create_avatar_task(build_request(generation))
         except InvalidRequest as error:
             if error.field == "external_task_id":  # it exists: our earlier call got through
-                found = _find_existing(client, generation)
+                found = find_existing(client, generation)
                 if found is not None:
                     return adopt(generation, found)
             return handle_provider_error(generation, error)
@@ -292,7 +300,7 @@ def _use_a_fresh_audio_id(generation: Generation, client) -> None:
         generation.save(update_fields=["audio_id"])
 
 
-def _find_existing(client, generation: Generation) -> AvatarTask | None:
+def find_existing(client, generation: Generation) -> AvatarTask | None:
     try:
         return client.get_avatar_task(external_task_id=str(generation.pk))
     except NotFound:
@@ -499,7 +507,9 @@ def clip_title(generation: Generation) -> str:
     return f"Avatar clip {timezone.localtime(generation.created):%Y-%m-%d %H:%M}"
 
 
-def finish(generation: Generation) -> str:
+def finish(generation: Generation, extra_seconds: float = 0.0) -> str:
+    """Ready: the clip's length is what it costs (and ``extra_seconds`` Kling charged for
+    tasks that did not make it, such as a long video's part made again)."""
     generation.status = Status.READY
     generation.finished_at = generation.finished_at or timezone.now()
     generation.next_step_at = None
@@ -507,7 +517,7 @@ def finish(generation: Generation) -> str:
     clip_seconds = Clip.objects.filter(generation=generation).values_list("duration", flat=True)
     with transaction.atomic():
         generation.save()
-        ledger.settle(generation, clip_seconds.first() or 0.0)
+        ledger.settle(generation, (clip_seconds.first() or 0.0) + extra_seconds)
     logger.info("generation %s: ready", generation.pk)
     return "ready"
 
