@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -222,6 +222,16 @@ class Generation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("studio:generation", args=[self.pk])
+
+    def save_step(self) -> bool:
+        """Save what a step did; False, and nothing saved, when the row was deleted while the
+        step ran (its clip deleted for good, its team deleted): a step never re-creates it."""
+        try:
+            with transaction.atomic():  # a savepoint: a caller's transaction stays usable
+                self.save(force_update=True)
+        except Generation.NotUpdated:
+            return False
+        return True
 
     @property
     def is_active(self) -> bool:

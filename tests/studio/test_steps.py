@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from avatarstudio.accounts.models import Team
+from avatarstudio.kling.client import KlingClient
 from avatarstudio.library.models import Clip
 from avatarstudio.simulator.faults import Fault
 from avatarstudio.studio.models import Generation, Status
@@ -74,6 +75,22 @@ def test_inputs_can_go_as_signed_urls_instead_of_base64(generation, settings, cl
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == generation.photo.open("rb").read()
     assert client.get("/inputs/forged-token/").status_code == 404
+
+
+def test_a_generation_deleted_while_its_step_runs_is_not_created_again(
+    generation, provider, monkeypatch
+):
+    real = KlingClient.create_avatar_task
+
+    def create_then_delete(client, request):
+        task = real(client, request)
+        Generation.objects.filter(pk=generation.pk).delete()  # its clip deleted for good, say
+        return task
+
+    monkeypatch.setattr(KlingClient, "create_avatar_task", create_then_delete)
+    make_due(generation)
+    assert steps.advance(str(generation.pk)) == "submitted"
+    assert not Generation.objects.filter(pk=generation.pk).exists()
 
 
 def test_a_step_that_is_not_due_does_nothing(generation, provider):

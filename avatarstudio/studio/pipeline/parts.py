@@ -133,7 +133,8 @@ def gather(video: Generation) -> str:
     if current and all(part.status == Status.READY for part in current):
         video.status = Status.SAVING
         video.lease_until = timezone.now() + steps.SAVE_LEASE
-        video.save()
+        if not video.save_step():
+            return "deleted"
         return join(video)
     if _waited_too_long(video):
         return fail_video(video, None)
@@ -263,8 +264,8 @@ def save_part(part: Generation) -> str:
     part.finished_at = part.finished_at or timezone.now()
     part.next_step_at = None
     part.lease_until = None
-    part.save()
-    wake_video(part)
+    if part.save_step():
+        wake_video(part)
     return "ready"
 
 

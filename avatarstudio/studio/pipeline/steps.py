@@ -117,7 +117,8 @@ def schedule(generation: Generation, delay_seconds: float, **changes: object) ->
         setattr(generation, name, value)
     generation.next_step_at = timezone.now() + timedelta(seconds=delay_seconds)
     generation.lease_until = None
-    generation.save()
+    if not generation.save_step():
+        logger.info("generation %s was deleted while its step ran", generation.pk)
 
 
 def _backoff(attempt: int) -> float:
@@ -161,8 +162,8 @@ def fail(
     generation.next_step_at = None
     generation.lease_until = None
     with transaction.atomic():
-        generation.save()
-        ledger.close_failed(generation)
+        if generation.save_step():
+            ledger.close_failed(generation)
     logger.info("generation %s failed: %s (%s)", generation.pk, code, message)
     if generation.parent_id:
         parts.wake_video(generation)
@@ -372,7 +373,8 @@ def poll(generation: Generation) -> str:
         generation.status = Status.SAVING
         generation.result_url = task.videos[0].url
         generation.lease_until = timezone.now() + SAVE_LEASE
-        generation.save()
+        if not generation.save_step():
+            return "deleted"
         return save(generation)
     if task.status is TaskStatus.FAILED:
         return fail_from_provider(generation, task.failure_reason)
@@ -516,8 +518,8 @@ def finish(generation: Generation, extra_seconds: float = 0.0) -> str:
     generation.lease_until = None
     clip_seconds = Clip.objects.filter(generation=generation).values_list("duration", flat=True)
     with transaction.atomic():
-        generation.save()
-        ledger.settle(generation, (clip_seconds.first() or 0.0) + extra_seconds)
+        if generation.save_step():
+            ledger.settle(generation, (clip_seconds.first() or 0.0) + extra_seconds)
     logger.info("generation %s: ready", generation.pk)
     return "ready"
 
