@@ -20,7 +20,6 @@ import argparse
 import io
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from _django import setup
@@ -34,7 +33,6 @@ import av
 import httpx
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from avatarstudio.accounts.models import Team
@@ -43,11 +41,11 @@ from avatarstudio.kling import client
 from avatarstudio.media import join as joining
 from avatarstudio.media.video import video_demuxer
 from avatarstudio.media.voice_repair import decode_voice, encode_m4a
-from avatarstudio.studio import services
 from avatarstudio.studio.models import ACTIVE, Generation, Status
 from avatarstudio.studio.pipeline import parts, steps
 from tests.media_factory import lesson_text, photo_bytes, spoken
 from tests.provider import SIM_URL, make_simulator
+from tests.studio.helpers import start_with_voice
 
 JOIN_GOAL_RATIO = 2.0
 DRIFT_GOAL_MS = 100.0
@@ -62,17 +60,8 @@ voice = encode_m4a(samples, rate, 128_000)
 seconds = decode_voice(io.BytesIO(voice)).seconds
 owner = get_user_model().objects.create_user("bench@example.com", "bench@example.com", "pw")
 team = Team.objects.create_with_owner("Bench", owner)
-video = services.start_generation(
-    team=team,
-    user=owner,
-    submission_token=uuid.uuid4(),
-    mode="std",
-    prompt="Teach the lesson",
-    photo=ContentFile(photo_bytes(720, 960)),
-    photo_extension="jpg",
-    audio=ContentFile(voice),
-    audio_extension="m4a",
-    audio_seconds=seconds,
+video = start_with_voice(
+    team, owner, voice, audio_seconds=seconds, prompt="Teach", photo=photo_bytes(720, 960)
 )
 
 # Keep the parts' videos for the side-by-side join: copy each as it is saved.

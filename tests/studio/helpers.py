@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import functools
+import io
 import uuid
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from avatarstudio.media.voice_repair import decode_voice
 from avatarstudio.studio import services
 from avatarstudio.studio.models import Generation
 from avatarstudio.studio.pipeline import steps
@@ -34,6 +36,27 @@ def start_generation(
         audio=ContentFile(_inputs(seconds)[1]),
         audio_extension="mp3",
         audio_seconds=seconds,
+        **kw,
+    )
+
+
+def start_with_voice(
+    team, user, voice: bytes, *, audio_seconds: float | None = None, prompt: str = "", **kw
+) -> Generation:
+    """A video of this M4A voice (a long one, when it is over the provider's maximum)."""
+    if audio_seconds is None:
+        audio_seconds = decode_voice(io.BytesIO(voice)).seconds
+    return services.start_generation(
+        team=team,
+        user=user,
+        submission_token=uuid.uuid4(),
+        mode=kw.pop("mode", "std"),
+        prompt=prompt,
+        photo=ContentFile(kw.pop("photo", None) or photo_bytes(600, 800)),
+        photo_extension="jpg",
+        audio=ContentFile(voice),
+        audio_extension="m4a",
+        audio_seconds=audio_seconds,
         **kw,
     )
 

@@ -4,24 +4,21 @@ joined into one clip; every guarantee of a plain video holds for each part."""
 from __future__ import annotations
 
 import io
-import uuid
 from datetime import timedelta
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from avatarstudio.core import paths
 from avatarstudio.library.models import Clip
 from avatarstudio.media.voice_repair import decode_voice, encode_m4a
 from avatarstudio.simulator.faults import Fault
-from avatarstudio.studio import services
 from avatarstudio.studio.models import ACTIVE, Charge, Generation, LedgerEntry, Status
 from avatarstudio.studio.pipeline import parts, steps
 from avatarstudio.studio.quotas import QuotaExceeded
 from tests.helpers import client_in
-from tests.media_factory import lesson_text, photo_bytes, spoken
-from tests.studio.helpers import make_due
+from tests.media_factory import lesson_text, spoken
+from tests.studio.helpers import make_due, start_with_voice
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -42,19 +39,7 @@ def lesson_voice() -> bytes:
 
 @pytest.fixture
 def video(team, owner, provider, lesson_voice) -> Generation:
-    seconds = decode_voice(io.BytesIO(lesson_voice)).seconds
-    return services.start_generation(
-        team=team,
-        user=owner,
-        submission_token=uuid.uuid4(),
-        mode="std",
-        prompt="Teach the lesson",
-        photo=ContentFile(photo_bytes(600, 800)),
-        photo_extension="jpg",
-        audio=ContentFile(lesson_voice),
-        audio_extension="m4a",
-        audio_seconds=seconds,
-    )
+    return start_with_voice(team, owner, lesson_voice, prompt="Teach the lesson")
 
 
 def run_everything(video: Generation) -> list[tuple[int | None, str]]:
@@ -291,18 +276,7 @@ def test_a_long_video_over_the_teams_limit_is_refused_whole_before_anything_is_s
     team.monthly_limit_seconds = 20  # under the lesson's 25 s, over each of its parts
     team.save()
     with pytest.raises(QuotaExceeded):
-        services.start_generation(
-            team=team,
-            user=owner,
-            submission_token=uuid.uuid4(),
-            mode="std",
-            prompt="",
-            photo=ContentFile(photo_bytes(600, 800)),
-            photo_extension="jpg",
-            audio=ContentFile(lesson_voice),
-            audio_extension="m4a",
-            audio_seconds=decode_voice(io.BytesIO(lesson_voice)).seconds,
-        )
+        start_with_voice(team, owner, lesson_voice)
     assert not Generation.objects.exists()
     assert provider.stats["create_calls"] == 0
 
@@ -357,16 +331,10 @@ def test_a_voice_that_fits_one_task_once_decoded_is_made_as_a_plain_video(
 ):
     seconds = decode_voice(io.BytesIO(lesson_voice)).seconds
     settings.KLING_LIMITS = {"audio_max_seconds": seconds}  # the voice fits exactly
-    video = services.start_generation(
-        team=team,
-        user=owner,
-        submission_token=uuid.uuid4(),
-        mode="std",
-        prompt="",
-        photo=ContentFile(photo_bytes(600, 800)),
-        photo_extension="jpg",
-        audio=ContentFile(lesson_voice),
-        audio_extension="m4a",
+    video = start_with_voice(
+        team,
+        owner,
+        lesson_voice,
         audio_seconds=seconds + 0.04,  # as a repair measured it
     )
     video.parts_planned = 2  # as if the estimate had said a long video

@@ -10,10 +10,11 @@ steps, like every step, are safe to run twice:
   name made from the part's number, and create every part row in one transaction; a second
   run finds the parts and only wakes them.
 - gather (processing): look at the parts. A failed part is tried again alone (a new row for
-  the same slice, the old one ``replaced``) when retrying helps, up to ``PART_AUTO_RETRIES``
-  times; otherwise the video fails with that part's reason and the card offers to try the
-  part again. Once every part is ready, the video goes on to the join. A part that ends
-  wakes its video at once; the video also looks every ``GATHER_EVERY_SECONDS``.
+  the same slice, the old one ``replaced``) when retrying helps and Kling cannot have charged
+  for the failed try, up to ``PART_AUTO_RETRIES`` times; otherwise the video fails with that
+  part's reason and the card offers to try the missing parts again. Once every part is ready,
+  the video goes on to the join. A part that ends wakes its video at once; the video also
+  looks every ``GATHER_EVERY_SECONDS``.
 - join (saving): the parts' videos laid end to end under the whole voice
   (``media.join``), checked, with a poster, into one Clip; then the parts' files go.
 """
@@ -90,22 +91,28 @@ def _make_parts(video: Generation) -> None:
         name = paths.part_name(video.team_id, video.pk, piece.number, "m4a")
         default_storage.delete(name)  # a split that crashed half way left it
         stored = default_storage.save(name, ContentFile(piece.content))
-        rows.append(
-            Generation(
-                team_id=video.team_id,
-                created_by_id=video.created_by_id,
-                parent=video,
-                part_number=piece.number,
-                part_start=piece.start,
-                mode=video.mode,
-                prompt=video.prompt,
-                photo=video.photo.name,
-                audio=stored,
-                audio_seconds=round(piece.duration, 3),
-            )
-        )
+        rows.append(_part_of(video, piece.number, piece.start, stored, round(piece.duration, 3)))
     with transaction.atomic():
         Generation.objects.bulk_create(rows)
+
+
+def _part_of(
+    source: Generation, number: int | None, start: float | None, audio: str, seconds: float | None
+) -> Generation:
+    """A new, unsaved part row: the video's (or a part's) photo, prompt and mode, with this
+    slice of the voice; its parent is ``source`` when ``source`` is the video."""
+    return Generation(
+        team_id=source.team_id,
+        created_by_id=source.created_by_id,
+        parent=None if source.parent_id else source,
+        part_number=number,
+        part_start=start,
+        mode=source.mode,
+        prompt=source.prompt,
+        photo=source.photo.name,
+        audio=audio,
+        audio_seconds=seconds,
+    )
 
 
 @contextlib.contextmanager
@@ -164,19 +171,11 @@ def replace_part(part: Generation) -> Generation:
     """A new row for the same slice of the voice, to run alone; the failed one stays, replaced."""
     with transaction.atomic():
         Generation.objects.filter(pk=part.pk).update(replaced=True)
-        again = Generation.objects.create(
-            team_id=part.team_id,
-            created_by_id=part.created_by_id,
-            parent_id=part.parent_id,
-            part_number=part.part_number,
-            part_start=part.part_start,
-            mode=part.mode,
-            prompt=part.prompt,
-            photo=part.photo.name,
-            audio=part.audio.name,
-            audio_seconds=part.audio_seconds,
-            retry_of=part,
+        again = _part_of(
+            part, part.part_number, part.part_start, part.audio.name, part.audio_seconds
         )
+        again.parent_id, again.retry_of = part.parent_id, part
+        again.save(force_insert=True)
         tasks.wake_up(again)
     logger.info("long video %s: part %s tried again", part.parent_id, part.part_number)
     return again

@@ -1,4 +1,5 @@
-"""The background steps of a generation: submit, poll, save.
+"""The background steps of a generation: submit, poll, save (a long video's own steps, split,
+gather and join, are in ``parts.py``; its parts run these).
 
 ``run_due_step`` (and ``advance``, which only says what happened) is the entry point. It
 claims the row (a short lease, so two workers never run one step at once), runs the step its
