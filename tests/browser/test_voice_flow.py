@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from avatarstudio.studio.models import Generation, VoiceKind
@@ -78,9 +79,16 @@ def test_a_member_records_a_voice_listens_and_makes_the_video(page: Page, owner,
     expect(page.get_by_role("button", name="● Record again")).to_be_visible()
     expect(page.get_by_role("button", name="■ Stop")).to_be_hidden()
     assert page.locator("[data-recording-input]").evaluate("input => input.files.length") == 1
+    sent = page.locator("#voice-check [data-voice-seconds]")
+    expect(sent).to_have_count(1)
+    shown = float(sent.get_attribute("data-voice-seconds"))
 
     generate_and_wait(page)
     generation = Generation.objects.get()
     assert generation.voice.kind == VoiceKind.RECORDING
     assert generation.audio.name.endswith(".m4a")
-    assert 3.0 <= generation.audio_seconds <= 4.5
+    # Three seconds or more were recorded; the fake microphone beeps, so where the recording
+    # starts decides how much silence the repair trims from its ends. What is sent is what
+    # the page said would be.
+    assert generation.audio_seconds == pytest.approx(shown, abs=0.01)
+    assert 2.0 <= generation.audio_seconds <= 4.5
