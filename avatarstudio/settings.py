@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "avatarstudio.studio",
     "avatarstudio.simulator",
     "avatarstudio.library",
+    "avatarstudio.avatars",
+    "avatarstudio.batches",
 ]
 
 MIDDLEWARE = [
@@ -292,6 +294,8 @@ KLING_EXTERNAL_ID_LOOKUP = env_str("KLING_EXTERNAL_ID_LOOKUP", "path")
 KLING_TIMEOUT_SECONDS = env_float("KLING_TIMEOUT_SECONDS", 30.0)
 # Tasks one provider key runs at once (Kling's resource packs allow 5 to 20): more wait here.
 KLING_MAX_CONCURRENT = env_int("KLING_MAX_CONCURRENT", 3)
+# A batch's videos running at once; 0 means KLING_MAX_CONCURRENT.
+BATCH_ROWS_AT_ONCE = env_int("BATCH_ROWS_AT_ONCE", 0)
 # The longest voice made into one video, in parts of at most the provider's maximum.
 LONG_VIDEO_MAX_SECONDS = env_float("LONG_VIDEO_MAX_SECONDS", 600.0)
 # The longest typed script: about ten minutes of speech, spoken 1,000 characters a call.
@@ -346,6 +350,16 @@ GENERATION_RETRY_LIMIT = env_int("GENERATION_RETRY_LIMIT", 8)
 GENERATION_RESULT_MAX_BYTES = env_int("GENERATION_RESULT_MAX_BYTES", 2 * 1024**3)
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 30)
 PURGE_INTERVAL_SECONDS = env_int("PURGE_INTERVAL_SECONDS", 3600)
+# What the worker's upkeep thread runs: sweeps wake overdue jobs, clean-ups forget leftovers.
+UPKEEP_SWEEPS = [
+    "avatarstudio.studio.pipeline.sweep.sweep_generations",
+    "avatarstudio.batches.tasks.sweep_batches",
+]
+UPKEEP_CLEANUPS = [
+    "avatarstudio.library.purge.purge_trash",
+    "avatarstudio.studio.services.forget_unused_voices",
+    "avatarstudio.batches.services.forget_old_drafts",
+]
 # Where the provider can reach us: callbacks go to PUBLIC_BASE_URL/hooks/kling/<token>/.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL").rstrip("/")
 # Base64 inputs by default; signed URLs when the storage is reachable from the internet.

@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("avatarstudio.accounts.urls")),
     path("", studio_views.home, name="dashboard"),
     path("", include("avatarstudio.studio.urls")),
+    path("", include("avatarstudio.avatars.urls")),
+    path("", include("avatarstudio.batches.urls")),
     path("library/", include("avatarstudio.library.urls")),
     *library_urls.shared_urlpatterns,
 ]

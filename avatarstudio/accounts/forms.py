@@ -78,7 +78,15 @@ class RoleForm(RoleChoiceMixin, forms.Form):
 
 class TeamSettingsForm(TeamForm):
     class Meta(TeamForm.Meta):
-        fields = ["name", "default_mode", "price_std", "price_pro", "monthly_limit_seconds"]
+        fields = [
+            "name",
+            "default_mode",
+            "price_std",
+            "price_pro",
+            "monthly_limit_seconds",
+            "require_consent",
+            "clips_need_approval",
+        ]
         labels = {
             **TeamForm.Meta.labels,
             "default_mode": "Default mode on the create page",
@@ -89,6 +97,10 @@ class TeamSettingsForm(TeamForm):
         help_texts = {
             "price_std": "Used for the estimates people see before they generate.",
             "monthly_limit_seconds": "Leave empty for no limit.",
+            "require_consent": "Every video made from an uploaded photo records that the person "
+            "in it agreed. Saved avatars always do.",
+            "clips_need_approval": "New clips are “In review” until a reviewer or an admin "
+            "approves them; until then share links and viewers' downloads wait.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

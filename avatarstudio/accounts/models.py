@@ -30,6 +30,7 @@ class Role(models.TextChoices):
 
     VIEWER = "viewer", "Viewer"
     MEMBER = "member", "Member"
+    REVIEWER = "reviewer", "Reviewer"  # a member who also approves clips
     ADMIN = "admin", "Admin"
     OWNER = "owner", "Owner"
 
@@ -116,6 +117,14 @@ class Team(models.Model):
         blank=True,
         help_text="Seconds of video a month on the server's key; empty for the default "
         "(SERVER_KEY_MONTHLY_SECONDS).",
+    )
+    # Every video from a bare upload records the consent of the person in the photo (saved
+    # avatars always do). On for new teams; teams made before it existed start with it off.
+    require_consent = models.BooleanField("Require consent for every face", default=True)
+    # A new clip is "In review" until a reviewer or an admin approves it: until then its share
+    # links and the viewers' downloads wait.
+    clips_need_approval = models.BooleanField(
+        "Clips need approval before they leave the team", default=False
     )
 
     objects = TeamManager()
@@ -314,7 +323,9 @@ class Membership(models.Model):
     def grantable_roles(self) -> list[Role]:
         """The roles this member may give by invitation or change (the owner role is handed
         over, never granted)."""
-        return [Role.VIEWER, Role.MEMBER, Role.ADMIN] if self.can(Role.ADMIN) else []
+        if not self.can(Role.ADMIN):
+            return []
+        return [Role.VIEWER, Role.MEMBER, Role.REVIEWER, Role.ADMIN]
 
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):
@@ -456,6 +467,14 @@ class AuditAction(models.TextChoices):
     SETTINGS_CHANGED = "settings_changed", "changed the settings"
     LIMIT_CHANGED = "limit_changed", "changed a monthly limit"
     CLIP_DELETED = "clip_deleted", "deleted forever the clip"
+    AVATAR_SAVED = "avatar_saved", "saved the avatar"
+    AVATAR_DELETED = "avatar_deleted", "deleted the avatar"
+    CONSENT_GIVEN = "consent_given", "recorded consent for"
+    CONSENT_WITHDRAWN = "consent_withdrawn", "withdrew the consent for"
+    CLIP_APPROVED = "clip_approved", "approved the clip"
+    CHANGES_REQUESTED = "changes_requested", "asked for changes to the clip"
+    REVIEW_REQUESTED = "review_requested", "sent for review again the clip"
+    BATCH_STARTED = "batch_started", "started the batch"
 
 
 class AuditEventManager(models.Manager["AuditEvent"]):

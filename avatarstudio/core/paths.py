@@ -7,6 +7,9 @@ Every file a team makes lives under its folder, so deleting a team removes one f
     teams/<team>/voices/<voice>/speech.mp3, recording.m4a    the team's reusable voices
     teams/<team>/clips/<generation>/video.mp4, poster.jpg    finished clips
     teams/<team>/clips/demo/video.mp4, poster.jpg            the file demo clips share
+    teams/<team>/avatars/<avatar>/photo.jpg, sample.m4a      a saved avatar's face and voice
+    teams/<team>/consents/<consent>/document.pdf             a signed consent, when given
+    teams/<team>/batches/<batch>/row-7.m4a                   a batch row's voice, from its ZIP
 
 The functions taking a model instance are ``upload_to`` callables for its file fields.
 """
@@ -40,6 +43,10 @@ def part_name(team_id: Any, generation_id: Any, number: int, extension: str) -> 
     return input_name(team_id, generation_id, f"part-{number}.{extension}")
 
 
+def batch_name(team_id: Any, batch_id: Any, filename: str) -> str:
+    return f"{team_folder(team_id)}/batches/{batch_id}/{filename}"
+
+
 def generation_input_path(generation: Any, filename: str) -> str:
     return input_name(generation.team_id, generation.pk, filename)
 
@@ -50,3 +57,15 @@ def voice_path(voice: Any, filename: str) -> str:
 
 def clip_path(clip: Any, filename: str) -> str:
     return clip_name(clip.team_id, clip.generation_id or clip.pk, filename)
+
+
+def avatar_path(avatar: Any, filename: str) -> str:
+    return f"{team_folder(avatar.team_id)}/avatars/{avatar.pk}/{filename}"
+
+
+def consent_path(consent: Any, filename: str) -> str:
+    return f"{team_folder(consent.team_id)}/consents/{consent.pk}/{filename}"
+
+
+def batch_row_path(row: Any, filename: str) -> str:
+    return batch_name(row.batch.team_id, row.batch_id, f"row-{row.number}-{filename}")

@@ -55,3 +55,23 @@ def is_known(voice_id: str, language: str) -> bool:
 
 
 DEFAULT_VOICE = "en:genshin_vindi2"
+
+
+def picker_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The voices for a ``<select>``, grouped by language, each as (key, "name · style")."""
+    return [
+        (language, [(voice.key, f"{voice.name} · {voice.style}") for voice in group])
+        for language, group in by_language().items()
+    ]
+
+
+def find(words: str) -> TtsVoice | None:
+    """The voice a person typed (in a spreadsheet): its key (``en:genshin_vindi2``), its id
+    (English first when it speaks both) or its name, in any case."""
+    words = " ".join(words.split()).casefold()
+    if not words:
+        return None
+    for voice in sorted(all_voices(), key=lambda voice: voice.language != "en"):
+        if words in (voice.key.casefold(), voice.voice_id.casefold(), voice.name.casefold()):
+            return voice
+    return None

@@ -15,11 +15,31 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from avatarstudio.accounts.models import Membership, Role, Team
+from avatarstudio.accounts.models import (
+    AuditAction,
+    AuditEvent,
+    Membership,
+    NotAllowed,
+    Role,
+    Team,
+)
 from avatarstudio.core import paths
 from avatarstudio.core.choices import Mode
 
 TRASH_DAYS = 30
+
+
+class Review(models.TextChoices):
+    """Where a clip stands with the team's reviewers. A clip made while the team did not ask
+    for approval needs none."""
+
+    NOT_NEEDED = "not_needed", "No review needed"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes", "Changes requested"
+    APPROVED = "approved", "Approved"
+
+
+WAITING_FOR_APPROVAL = (Review.IN_REVIEW, Review.CHANGES_REQUESTED)
 
 
 class ClipQuerySet(models.QuerySet["Clip"]):
@@ -45,10 +65,24 @@ class ClipQuerySet(models.QuerySet["Clip"]):
             return self
         return self.filter(Q(title__icontains=words) | Q(prompt__icontains=words))
 
+    def in_review_state(self, state: str) -> ClipQuerySet:
+        return self.filter(review_state=state)
+
+    def cleared(self) -> ClipQuerySet:
+        """Clips that may leave the team: approved, or made when no approval was needed."""
+        return self.exclude(review_state__in=WAITING_FOR_APPROVAL)
+
     def for_tiles(self) -> ClipQuerySet:
         """Only what a gallery tile shows, with its creator's email in the same query."""
         return self.select_related("created_by").only(
-            "id", "team_id", "title", "duration", "mode", "created", "created_by__email"
+            "id",
+            "team_id",
+            "title",
+            "duration",
+            "mode",
+            "created",
+            "review_state",
+            "created_by__email",
         )
 
     def with_favourite_for(self, user: Any) -> ClipQuerySet:
@@ -75,6 +109,13 @@ class Clip(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The consent its face was used under (none when the team did not require one).
+    consent = models.ForeignKey(
+        "avatars.Consent", models.SET_NULL, null=True, blank=True, related_name="clips"
+    )
+    review_state = models.CharField(
+        max_length=12, choices=Review.choices, default=Review.NOT_NEEDED
+    )
 
     objects = ClipQuerySet.as_manager()
 
@@ -115,6 +156,72 @@ class Clip(models.Model):
             return True
         return membership.can(Role.MEMBER) and self.created_by_id == membership.user_id
 
+    @staticmethod
+    def first_review_state(team: Team) -> str:
+        """A new clip is in review when its team asks for approval."""
+        return Review.IN_REVIEW if team.clips_need_approval else Review.NOT_NEEDED
+
+    @property
+    def waits_for_approval(self) -> bool:
+        """Its share links and the viewers' downloads wait until it is approved."""
+        return self.review_state in WAITING_FOR_APPROVAL
+
+    def may_be_downloaded_by(self, membership: Membership | None) -> bool:
+        if membership is None or membership.team_id != self.team_id:
+            return False
+        return membership.can(Role.MEMBER) or not self.waits_for_approval
+
+    def decide(
+        self, by: Membership, state: str, comment: str = "", at_seconds: float | None = None
+    ) -> ReviewNote:
+        """A reviewer's (or an admin's) decision, with its comment, in the audit log."""
+        if not by.can(Role.REVIEWER) or by.team_id != self.team_id:
+            raise NotAllowed("Only reviewers and admins can approve clips or ask for changes.")
+        if state not in (Review.APPROVED, Review.CHANGES_REQUESTED):
+            raise ValueError(state)
+        if self.in_trash:
+            raise NotAllowed("Restore the clip from the trash before reviewing it.")
+        comment = comment.strip()
+        if state == Review.CHANGES_REQUESTED and not comment:
+            raise NotAllowed("Say what should change, so the maker knows what to do.")
+        self.review_state = state
+        self.save(update_fields=["review_state"])
+        if state == Review.APPROVED:
+            action = AuditAction.CLIP_APPROVED
+        else:
+            action = AuditAction.CHANGES_REQUESTED
+        AuditEvent.objects.record(self.team, by.user, action, subject=self.title, detail=comment)
+        return self._note(by, state, comment, at_seconds)
+
+    def send_for_review_again(
+        self, by: Membership, comment: str = "", at_seconds: float | None = None
+    ) -> ReviewNote:
+        """The maker says the clip is ready for another look, after changes were asked."""
+        if not self.can_be_managed_by(by):
+            raise NotAllowed("Only the clip's maker or an admin can send it for review again.")
+        if self.review_state != Review.CHANGES_REQUESTED:
+            raise NotAllowed("Only a clip with changes requested can be sent for review again.")
+        comment = comment.strip()
+        self.review_state = Review.IN_REVIEW
+        self.save(update_fields=["review_state"])
+        AuditEvent.objects.record(
+            self.team, by.user, AuditAction.REVIEW_REQUESTED, subject=self.title, detail=comment
+        )
+        return self._note(by, NoteKind.RESUBMITTED, comment, at_seconds)
+
+    def comment(self, by: Membership, text: str, at_seconds: float | None = None) -> ReviewNote:
+        """A member's comment; viewers read the review but do not take part in it."""
+        if not by.can(Role.MEMBER) or by.team_id != self.team_id:
+            raise NotAllowed("Viewers can read the comments but not add them.")
+        return self._note(by, NoteKind.COMMENT, text.strip(), at_seconds)
+
+    def _note(self, by: Membership, kind: str, text: str, at_seconds: float | None) -> ReviewNote:
+        if at_seconds is not None:  # a player's time, kept within the video
+            at_seconds = min(max(at_seconds, 0.0), self.duration)
+        return self.notes.create(
+            author=by.user, author_email=by.user.email, kind=kind, text=text, at_seconds=at_seconds
+        )
+
     def move_to_trash(self) -> None:
         self.deleted_at = timezone.now()
         self.save(update_fields=["deleted_at"])
@@ -137,6 +244,46 @@ class Clip(models.Model):
     def download_name(self) -> str:
         """A file name that is safe on every system, made from the title."""
         return f"{slugify(self.title, allow_unicode=True)[:80] or 'avatar-clip'}.mp4"
+
+
+class NoteKind(models.TextChoices):
+    COMMENT = "comment", "commented"
+    APPROVED = Review.APPROVED.value, "approved"
+    CHANGES_REQUESTED = Review.CHANGES_REQUESTED.value, "asked for changes"
+    RESUBMITTED = "resubmitted", "sent it for review again"
+
+
+class ReviewNote(models.Model):
+    """A comment on a clip, or a review decision with its comment; ``at_seconds`` pins it to a
+    moment of the video (clicking it seeks the player there)."""
+
+    clip = models.ForeignKey(Clip, models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    author_email = models.CharField(max_length=254, blank=True)
+    kind = models.CharField(max_length=12, choices=NoteKind.choices, default=NoteKind.COMMENT)
+    text = models.TextField(blank=True, max_length=2000)
+    at_seconds = models.FloatField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.author_email} {self.get_kind_display()} on {self.clip}"
+
+    @property
+    def moment_text(self) -> str:
+        """12.4 -> "0:12", 75 -> "1:15", 3725 -> "1:02:05": the pinned moment, as players
+        show it."""
+        if self.at_seconds is None:
+            return ""
+        minutes, seconds = divmod(int(self.at_seconds), 60)
+        if minutes < 60:
+            return f"{minutes}:{seconds:02d}"
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
 
 
 class Favourite(models.Model):

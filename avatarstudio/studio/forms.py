@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -18,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 
 from avatarstudio.accounts.models import Team
+from avatarstudio.avatars.forms import ConsentFields
+from avatarstudio.avatars.models import Avatar, withdrawn_consent_of
 from avatarstudio.core.choices import Mode
 from avatarstudio.core.formatting import plain_number
 from avatarstudio.kling import voices as tts_voices
@@ -177,10 +180,7 @@ class ScriptFields(forms.Form):
             widget=forms.NumberInput(attrs={"type": "range", "step": "0.1", "data-speed": ""}),
         )
         self.order_fields(["script", "tts_voice", "speed"])
-        self.fields["tts_voice"].choices = [
-            (language, [(voice.key, f"{voice.name} · {voice.style}") for voice in group])
-            for language, group in tts_voices.by_language().items()
-        ]
+        self.fields["tts_voice"].choices = tts_voices.picker_choices()
 
     def spoken(self, data: dict[str, Any]) -> tuple[str, TtsVoice, float] | None:
         """The text, the voice and the speed to speak with; None (and an error) if one is
@@ -208,15 +208,24 @@ class ScriptForm(ScriptFields):
         return data
 
 
-class GenerationForm(ScriptFields):
+class GenerationForm(ConsentFields, ScriptFields):
     """Validates a create submit and says what to make it from; it stores and sends nothing.
 
     ``cleaned_data`` then holds the photo (an upload with its ``photo_extension``, or a
     ``photo_url`` for ``services`` to fetch) and the voice: an upload or a recording as it will
     be sent (``voice``, a ``RepairedVoice``, with the original in ``audio`` or ``recording``),
     or a Kling ``audio_id``; a script (``script``, ``speaker``, ``speed``, and the ``preview``
-    voice already made of it, if any); or a ``recent_voice``.
+    voice already made of it, if any); or a ``recent_voice``. With a saved ``avatar`` the
+    face (and, if chosen, the voice) is the avatar's; a bare upload carries the
+    ``consent_statement`` when the team requires consent.
     """
+
+    avatar = forms.ModelChoiceField(
+        queryset=Avatar.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "That avatar is not one of this team's any more."},
+    )
 
     photo = forms.FileField(
         label="Face photo",
@@ -318,6 +327,7 @@ class GenerationForm(ScriptFields):
         self.fields["prompt"].widget.attrs["maxlength"] = self.limits.prompt_max_chars
         self.fields["prompt"].widget.attrs["placeholder"] = settings.KLING_DEFAULT_PROMPT
         self.fields["recent_voice"].queryset = Voice.objects.for_team(team)
+        self.fields["avatar"].queryset = Avatar.objects.for_team(team).select_related("consent")
 
     def clean_audio_id(self) -> str:
         audio_id = self.cleaned_data.get("audio_id", "").strip()
@@ -342,9 +352,42 @@ class GenerationForm(ScriptFields):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        self._clean_photo_source(data)
+        avatar = data.get("avatar")
+        if avatar is not None:
+            if not avatar.usable:
+                message = avatar.consent.withdrawn_message if avatar.consent else ""
+                self.add_error(None, message or "This avatar has no consent on record.")
+        else:
+            self._clean_photo_source(data)
+            if self.team.require_consent:
+                self.require_consent(data)
         self._clean_voice_source(data)
         return data
+
+    FACE_FIELDS = ("photo", "photo_url")
+    CONSENT_FIELDS = ("consent_statement", "consent_document")
+
+    @property
+    def shown_fields(self) -> list[Any]:
+        """The fields the page shows (with their own place for errors): a saved avatar's page
+        has no photo and no consent to give."""
+        left_out = set()
+        if self.chosen_avatar is not None:
+            left_out |= {*self.FACE_FIELDS, *self.CONSENT_FIELDS}
+        elif not self.team.require_consent:
+            left_out |= set(self.CONSENT_FIELDS)
+        return [f for f in self if not f.is_hidden and f.name not in left_out]
+
+    @cached_property
+    def chosen_avatar(self) -> Avatar | None:
+        """The avatar the page makes a video of (from the form's data, or ``initial``)."""
+        value = self["avatar"].value()
+        if isinstance(value, Avatar):
+            return value
+        try:
+            return self.fields["avatar"].queryset.filter(pk=value).first() if value else None
+        except ValidationError:
+            return None
 
     def _clean_photo_source(self, data: dict[str, Any]) -> None:
         upload, url = data.get("photo"), data.get("photo_url")
@@ -370,6 +413,11 @@ class GenerationForm(ScriptFields):
         except ValidationError as error:
             self.add_error("photo", error)
             return
+        upload.seek(0)
+        if withdrawn := withdrawn_consent_of(self.team, upload.read(), checked.sent.content):
+            self.add_error("photo", withdrawn.withdrawn_message)
+            return
+        upload.seek(0)
         data["photo_check"] = self.photo_check = checked
         data["photo_extension"] = checked.sent.extension
 
@@ -380,6 +428,14 @@ class GenerationForm(ScriptFields):
             self._clean_recording(data)
         elif source == VoiceSource.SCRIPT:
             self._clean_script(data)
+        elif source == VoiceSource.AVATAR:
+            avatar = data.get("avatar")
+            if avatar is not None and not avatar.voice_sample:
+                self.add_error(
+                    "voice_source", "This avatar has no voice recording: type a script instead."
+                )
+            elif avatar is None:
+                self.add_error("voice_source", "Choose how the avatar gets its voice.")
         elif source == VoiceSource.RECENT:
             if data.get("recent_voice") is None and "recent_voice" not in self.errors:
                 self.add_error("recent_voice", "Choose one of the team's recent voices.")
@@ -447,10 +503,13 @@ class GenerationForm(ScriptFields):
         """What the voice step of the page needs: the sources, the speakers, recent voices,
         and the script's speech when one was made (``voice``) or previewed."""
         recent = list(Voice.objects.for_team(self.team).recent())
+        avatar = self.chosen_avatar
+        offered = {
+            VoiceSource.RECENT: bool(recent),
+            VoiceSource.AVATAR: bool(avatar and avatar.voice_sample),
+        }
         sources = [
-            (value, label)
-            for value, label in VoiceSource.choices
-            if value != VoiceSource.RECENT or recent
+            (value, label) for value, label in VoiceSource.choices if offered.get(value, True)
         ]
         speed = self["speed"].value()
         try:

@@ -43,6 +43,7 @@ AT_PROVIDER = (Status.SUBMITTED, Status.PROCESSING)  # a provider task runs: wor
 
 STATUS_CARD_FIELDS = (
     "id",
+    "avatar",
     "parts_planned",
     "waiting_turn",
     "team_id",
@@ -154,6 +155,7 @@ class Generation(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     mode = models.CharField(max_length=3, choices=Mode.choices, default=Mode.STD)
     prompt = models.TextField(blank=True)
+    title = models.CharField(max_length=200, blank=True)  # the clip's title, when one was given
     photo = models.FileField(upload_to=paths.generation_input_path, max_length=300)
     audio = models.FileField(upload_to=paths.generation_input_path, max_length=300, blank=True)
     audio_id = models.CharField(max_length=128, blank=True)
@@ -170,6 +172,14 @@ class Generation(models.Model):
     # The team voice it speaks with (typed script or recording), when not a one-off upload.
     voice = models.ForeignKey(
         "Voice", models.SET_NULL, null=True, blank=True, related_name="generations"
+    )
+    # The saved avatar it was made from, and the consent its face was used under (kept when
+    # the avatar is deleted: the clip still shows it).
+    avatar = models.ForeignKey(
+        "avatars.Avatar", models.SET_NULL, null=True, blank=True, related_name="generations"
+    )
+    consent = models.ForeignKey(
+        "avatars.Consent", models.SET_NULL, null=True, blank=True, related_name="generations"
     )
     submission_token = models.UUIDField(null=True, blank=True)
     callback_token = models.CharField(max_length=64, unique=True, default=new_callback_token)
@@ -323,6 +333,7 @@ class VoiceSource(models.TextChoices):
     RECORD = "record", "Record"
     SCRIPT = "script", "Script"
     RECENT = "recent", "Recent"
+    AVATAR = "avatar", "Avatar's voice"  # a saved avatar's own recording
 
 
 class VoiceKind(models.TextChoices):

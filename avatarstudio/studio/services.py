@@ -26,6 +26,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from avatarstudio.accounts.models import Team
+from avatarstudio.avatars.models import Avatar, Consent, record_consent, withdrawn_consent_of
+from avatarstudio.avatars.services import KnownPhoto
 from avatarstudio.kling.limits import provider_limits
 from avatarstudio.kling.voices import TtsVoice
 from avatarstudio.media.fetch import TooLarge, TooSlow, UnsafeURL, fetch_bytes
@@ -49,6 +51,7 @@ from avatarstudio.studio.pipeline.tasks import wake_up
 logger = logging.getLogger(__name__)
 
 UNUSED_VOICE_DAYS = 1
+NO_CONSENT = "This avatar has no consent on record. Save it again with the person's consent."
 
 
 class InputProblem(Exception):
@@ -68,27 +71,92 @@ def start_from_form(team: Team, user: Any, data: dict[str, Any]) -> Generation:
     start the generation. ``data`` is ``GenerationForm.cleaned_data``.
 
     A team that can start nothing (no key it may spend, a limit used up) is told before any
-    fetch or paid speech."""
+    fetch or paid speech. A face from a bare upload records its consent when the team
+    requires it; a saved avatar's face comes with its own."""
     if refused := quotas.refusal(team, user):
         raise quotas.QuotaExceeded(refused)
+    if avatar := data.get("avatar"):
+        face = avatar_face(avatar)
+    else:
+        face = _uploaded_face(team, user, data)
+    voice = _voice_arguments(team, user, data)
+    repairs = face.pop("repairs") + voice.pop("repairs", [])
+    consent = face["consent"] if avatar is None else None  # recorded here, for this video
+    try:
+        generation = start_generation(
+            team=team,
+            user=user,
+            submission_token=data["submission_token"],
+            mode=data["mode"],
+            prompt=data["prompt"],
+            repairs=repairs,
+            **face,
+            **voice,
+        )
+    except quotas.QuotaExceeded:
+        if consent is not None:
+            _forget_consent(consent)  # nothing was made under it
+        raise
+    if consent is not None:
+        if generation.consent_id == consent.pk:
+            consent.write_to_audit_log()
+        else:  # a form sent twice: its first submit made the video, with its own consent
+            _forget_consent(consent)
+    return generation
+
+
+def avatar_face(avatar: Avatar) -> dict[str, Any]:
+    """What ``start_generation`` takes from a saved avatar: its face as it is sent, with the
+    original and what was repaired, and the consent it stands under."""
+    if not avatar.usable:
+        raise InputProblem(
+            "avatar", avatar.consent.withdrawn_message if avatar.consent else NO_CONSENT
+        )
+    return {
+        "photo": avatar.photo.open("rb"),
+        "photo_extension": avatar.photo.name.rsplit(".", 1)[-1],
+        "photo_original": avatar.photo_original.open("rb") if avatar.photo_original else None,
+        "repairs": list(avatar.repairs),
+        "avatar": avatar,
+        "consent": avatar.consent,
+    }
+
+
+def _uploaded_face(team: Team, user: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """An uploaded (or fetched) face as it is sent, and the consent recorded for it."""
     if data.get("photo_url"):
         original, checked = fetch_photo(data["photo_url"], data["photo_choices"])
+        original.seek(0)
+        if withdrawn := withdrawn_consent_of(team, original.read(), checked.sent.content):
+            raise InputProblem("photo_url", withdrawn.withdrawn_message)
     else:
         original, checked = data["photo"], data["photo_check"]
+    consent = None
+    if team.require_consent:
+        original.seek(0)
+        consent = record_consent(
+            team,
+            user,
+            data["consent_statement"],
+            photo=checked.sent.content,
+            original=original.read(),
+            document=data.get("consent_document"),
+            audit=False,
+        )
     photo = _originals("photo", original, checked.sent.repairs)
-    voice = _voice_arguments(team, user, data)
-    return start_generation(
-        team=team,
-        user=user,
-        submission_token=data["submission_token"],
-        mode=data["mode"],
-        prompt=data["prompt"],
-        photo=ContentFile(checked.sent.content),
-        photo_extension=checked.sent.extension,
-        photo_original=photo.get("photo_original"),
-        repairs=photo.get("repairs", []) + voice.pop("repairs", []),
-        **voice,
-    )
+    return {
+        "photo": ContentFile(checked.sent.content),
+        "photo_extension": checked.sent.extension,
+        "photo_original": photo.get("photo_original"),
+        "repairs": photo.get("repairs", []),
+        "consent": consent,
+    }
+
+
+def _forget_consent(consent: Consent) -> None:
+    if consent.document:
+        consent.document.delete(save=False)
+    consent.delete()
 
 
 def fetch_photo(url: str, choices: PhotoChoices) -> tuple[File, PhotoCheck]:
@@ -132,6 +200,8 @@ def _voice_arguments(team: Team, user: Any, data: dict[str, Any]) -> dict[str, A
     """How the chosen voice reaches ``start_generation``: the upload or audio ID as given, a
     new recording kept as a team voice, a script spoken (once) or a recent voice reused."""
     source = data["voice_source"]
+    if source == VoiceSource.AVATAR:
+        return avatar_voice(data["avatar"])
     if source == VoiceSource.RECORD:
         voice = keep_recording(team, user, data["voice"])
         return {
@@ -162,6 +232,21 @@ def _voice_arguments(team: Team, user: Any, data: dict[str, Any]) -> dict[str, A
         }
     else:
         return {"audio_id": data.get("audio_id", "")}
+    return kept_voice(voice)
+
+
+def avatar_voice(avatar: Avatar) -> dict[str, Any]:
+    """How an avatar's own recording reaches ``start_generation``."""
+    return {
+        "audio": avatar.voice_sample.open("rb"),
+        "audio_extension": avatar.voice_sample.name.rsplit(".", 1)[-1],
+        "audio_seconds": avatar.voice_sample_seconds,
+    }
+
+
+def kept_voice(voice: Voice) -> dict[str, Any]:
+    """How a team voice reaches ``start_generation``: by its Kling ``audio_id`` while that is
+    fresh, else as its file."""
     if voice.kind == VoiceKind.RECORDING or not voice.audio_id or voice.video_parts:
         # a long video is sent its voice's file, in parts
         return {
@@ -202,6 +287,9 @@ def start_generation(
     photo_original: File | None = None,
     voice_original: File | None = None,
     repairs: list[dict[str, str]] | None = None,
+    title: str = "",
+    avatar: Avatar | None = None,
+    consent: Consent | None = None,
 ) -> Generation:
     """Store the inputs, create the queued row and wake the worker once it is committed.
 
@@ -222,6 +310,9 @@ def start_generation(
         audio_seconds=audio_seconds,
         voice=voice,
         parts_planned=long_video_parts(audio_seconds),
+        title=title[:200],
+        avatar=avatar,
+        consent=consent,
     )
     generation.repairs = repairs or []
     generation.photo.save(f"photo.{photo_extension}", photo, save=False)
@@ -269,8 +360,18 @@ def _safe_name(upload: Any) -> str:
     return "file." + ("".join(c for c in extension if c.isalnum())[:8] or "bin")
 
 
+class FaceNotAllowed(Exception):
+    """The face's consent was withdrawn: nothing new is made from it."""
+
+
+def ensure_face_allowed(generation: Generation) -> None:
+    if generation.consent_id and generation.consent.is_withdrawn:
+        raise FaceNotAllowed(generation.consent.withdrawn_message)
+
+
 def try_again(generation: Generation, user: Any) -> Generation:
-    """A new generation with copies of the same inputs."""
+    """A new generation with copies of the same inputs (and under the same consent)."""
+    ensure_face_allowed(generation)
     copy = start_generation(
         team=generation.team,
         user=user,
@@ -284,6 +385,9 @@ def try_again(generation: Generation, user: Any) -> Generation:
         audio_seconds=generation.audio_seconds,
         audio_id=generation.audio_id,
         voice=generation.voice,
+        title=generation.title,
+        avatar=generation.avatar,
+        consent=generation.consent,
     )
     Generation.objects.filter(pk=copy.pk).update(retry_of=generation)
     return copy
@@ -293,6 +397,7 @@ def try_failed_parts_again(video: Generation, user: Any) -> Generation:
     """A failed long video goes on: its failed parts (and those never sent) are made again,
     alone; the parts already made are kept. The whole video is reserved again, within the
     limits, before anything is sent."""
+    ensure_face_allowed(video)
     with transaction.atomic():
         locked = Team.objects.select_for_update().get(pk=video.team_id)
         entry = LedgerEntry.objects.filter(generation=video).first()
@@ -320,14 +425,49 @@ def try_failed_parts_again(video: Generation, user: Any) -> Generation:
     return video
 
 
+# Saving a video's face as an avatar.
+
+
+def known_photo_of(generation: Generation) -> KnownPhoto:
+    """A video's face as "Save as avatar" keeps it: as sent, its original, what was repaired,
+    and the consent it was made under (when it stands)."""
+    with generation.photo.open("rb") as handle:
+        content = handle.read()
+    original = None
+    if generation.photo_original:
+        with generation.photo_original.open("rb") as handle:
+            original = handle.read()
+    consent = generation.consent if generation.consent_id else None
+    return KnownPhoto(
+        content=content,
+        extension=generation.photo.name.rsplit(".", 1)[-1],
+        original=original,
+        original_extension=generation.photo_original.name.rsplit(".", 1)[-1] if original else "",
+        repairs=[repair for repair in generation.repairs if repair.get("of") == "photo"],
+        consent=consent if consent is not None and not consent.is_withdrawn else None,
+    )
+
+
+def avatar_defaults_of(generation: Generation) -> dict[str, Any]:
+    """The new avatar's defaults, from the video: its prompt, mode and script voice."""
+    defaults: dict[str, Any] = {"prompt": generation.prompt, "mode": generation.mode}
+    voice = generation.voice
+    if voice is not None and voice.kind == VoiceKind.SCRIPT:
+        defaults |= {"tts_voice": f"{voice.language}:{voice.tts_voice_id}", "speed": voice.speed}
+    return defaults
+
+
 # Voices.
 
 
-def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> Voice:
+def speak(
+    team: Team, user: Any, text: str, speaker: TtsVoice, speed: float, *, capped: bool = True
+) -> Voice:
     """Make speech of ``text`` with Kling's TTS, store it, and keep it as a team voice.
 
     Raises ``speech.VoiceProblem`` with what to change, or when an hourly cap on TTS calls
-    is reached.
+    is reached (when ``capped``: a batch's speech is counted, not capped, since the whole
+    batch was allowed when it started).
     """
     voice = Voice(
         team=team,
@@ -341,10 +481,10 @@ def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> 
     most = provider_limits().tts_text_max_chars
     pieces = speech.script_pieces(text, most)
     if len(pieces) > 1:
-        _speak_in_pieces(team, user, voice, pieces)
+        _speak_in_pieces(team, user, voice, pieces, capped=capped)
         voice.save()
         return voice
-    made = speech.text_to_speech(team, voice.speech_request(), user=user)
+    made = speech.text_to_speech(team, voice.speech_request(), user=user, capped=capped)
     speech.check_speech_length(made.duration, settings.LONG_VIDEO_MAX_SECONDS)
     voice.duration = made.duration
     voice.audio_id, voice.audio_id_made_at = made.audio_id, timezone.now()
@@ -356,7 +496,9 @@ def speak(team: Team, user: Any, text: str, speaker: TtsVoice, speed: float) -> 
     return voice
 
 
-def _speak_in_pieces(team: Team, user: Any, voice: Voice, pieces: list[str]) -> None:
+def _speak_in_pieces(
+    team: Team, user: Any, voice: Voice, pieces: list[str], *, capped: bool = True
+) -> None:
     """A script longer than one TTS call: each piece spoken with the same voice and speed,
     the speech joined into one file. It has no single ``audio_id``: the video is sent the
     file, in parts."""
@@ -364,7 +506,8 @@ def _speak_in_pieces(team: Team, user: Any, voice: Voice, pieces: list[str]) -> 
     with contextlib.ExitStack() as files:
         downloads = []
         for piece in pieces:
-            made = speech.text_to_speech(team, dataclasses.replace(request, text=piece), user=user)
+            piece_request = dataclasses.replace(request, text=piece)
+            made = speech.text_to_speech(team, piece_request, user=user, capped=capped)
             downloads.append(files.enter_context(tempfile.TemporaryFile()))
             speech.download_speech(made, downloads[-1])
             downloads[-1].seek(0)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("create/check/voice/", views.check_voice, name="check_voice"),
     path("generations/<uuid:pk>/", views.generation_detail, name="generation"),
     path("generations/<uuid:pk>/retry/", views.retry, name="retry"),
+    path("generations/<uuid:pk>/save-avatar/", views.save_as_avatar, name="save_as_avatar"),
     path("voices/preview/", views.preview_voice, name="preview_voice"),
     path("voices/<uuid:pk>/audio", views.voice_audio, name="voice_audio"),
     path("hooks/kling/<token:token>/", views.kling_hook, name="kling_hook"),

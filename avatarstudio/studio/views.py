@@ -22,6 +22,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from avatarstudio.accounts.access import get_for_team_or_404, require_role, team_role_required
 from avatarstudio.accounts.models import Role
+from avatarstudio.avatars.forms import AvatarForm
+from avatarstudio.avatars.models import Avatar
+from avatarstudio.avatars.models import VoiceKind as AvatarVoice
+from avatarstudio.avatars.services import save_avatar
 from avatarstudio.core.choices import Mode
 from avatarstudio.core.formatting import plain_number
 from avatarstudio.core.ratelimit import rate_limited
@@ -38,7 +42,7 @@ from avatarstudio.studio.forms import (
     price_table,
     voice_check_context,
 )
-from avatarstudio.studio.models import Generation, Voice
+from avatarstudio.studio.models import Generation, Voice, VoiceSource
 from avatarstudio.studio.pipeline import inputs
 from avatarstudio.studio.pipeline.speech import VoiceProblem
 from avatarstudio.studio.pipeline.tasks import wake_up
@@ -62,6 +66,27 @@ def home(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "studio/dashboard.html", context)
 
 
+def _avatar_asked_for(request: HttpRequest) -> Avatar | None:
+    try:
+        pk = uuid.UUID(request.GET.get("avatar", ""))
+    except ValueError:
+        return None
+    return Avatar.objects.for_team(request.team).select_related("consent").filter(pk=pk).first()
+
+
+def avatar_defaults(avatar: Avatar) -> dict[str, object]:
+    """The create form's first values for a video of ``avatar``: its prompt, mode and voice."""
+    source = VoiceSource.AVATAR if avatar.voice_kind == AvatarVoice.SAMPLE else VoiceSource.SCRIPT
+    return {
+        "avatar": avatar,
+        "prompt": avatar.prompt,
+        "mode": avatar.mode,
+        "voice_source": source,
+        "tts_voice": avatar.tts_voice,
+        "speed": avatar.speed,
+    }
+
+
 def _gives_a_photo_url(request: HttpRequest) -> bool:
     return bool(request.POST.get("photo_url", "").strip())
 
@@ -71,17 +96,18 @@ def _gives_a_photo_url(request: HttpRequest) -> bool:
 @rate_limited("photo_url", when=_gives_a_photo_url)  # each one is fetched from the web
 @rate_limited("create")
 def create(request: HttpRequest) -> HttpResponse:
+    """The create page; ``?avatar=<id>`` starts it from a saved avatar and its defaults."""
+    initial = {"submission_token": uuid.uuid4(), "mode": request.team.default_mode}
+    if request.method == "GET" and (avatar := _avatar_asked_for(request)):
+        initial |= avatar_defaults(avatar)
     form = GenerationForm(
-        request.POST or None,
-        request.FILES or None,
-        team=request.team,
-        initial={"submission_token": uuid.uuid4(), "mode": request.team.default_mode},
+        request.POST or None, request.FILES or None, team=request.team, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         try:
             generation = services.start_from_form(request.team, request.user, form.cleaned_data)
         except services.InputProblem as problem:
-            form.add_error(problem.field, str(problem))
+            form.add_error(problem.field or None, str(problem))
             form.photo_without_face = problem.code == "no_face"
         except QuotaExceeded as error:
             form.add_error(None, str(error))
@@ -205,7 +231,7 @@ def retry(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             again = services.try_failed_parts_again(generation, request.user)
         else:
             again = services.try_again(generation, request.user)
-    except QuotaExceeded as error:
+    except (QuotaExceeded, services.FaceNotAllowed) as error:
         messages.error(request, str(error))
         return redirect(generation)
     if generation.is_long:
@@ -213,6 +239,33 @@ def retry(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     else:
         messages.success(request, "Trying again with the same photo and voice.")
     return redirect(again)
+
+
+@team_role_required(Role.MEMBER)
+@require_http_methods(["GET", "POST"])
+def save_as_avatar(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """ "Save as avatar" after a video made from a bare upload: its face, already checked and
+    sent, becomes a saved avatar (with the consent it was made under, or a new one)."""
+    generations = Generation.objects.videos().select_related("consent", "voice")
+    generation = get_for_team_or_404(request, generations, Role.MEMBER, pk=pk)
+    if generation.consent_id and generation.consent.is_withdrawn:
+        messages.error(request, generation.consent.withdrawn_message)
+        return redirect(generation)
+    known = services.known_photo_of(generation)
+    form = AvatarForm(
+        request.POST or None,
+        request.FILES or None,
+        team=request.team,
+        photo_from=known.content,
+        known_consent=generation.consent,
+        initial=services.avatar_defaults_of(generation),
+    )
+    if request.method == "POST" and form.is_valid():
+        avatar = save_avatar(request.team, request.user, form.cleaned_data, known)
+        messages.success(request, f"Saved the avatar {avatar.name}.")
+        return redirect(avatar)
+    context = {"form": form, "creating": True, "from_generation": generation}
+    return TemplateResponse(request, "avatars/form.html", context)
 
 
 @csrf_exempt

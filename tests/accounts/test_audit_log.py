@@ -44,6 +44,7 @@ def test_changing_a_limit_is_logged(team, owner):
             "price_std": "0.4",
             "price_pro": "0.8",
             "monthly_limit_seconds": "600",
+            "require_consent": "on",
         },
     )
     team.refresh_from_db()

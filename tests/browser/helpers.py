@@ -60,3 +60,8 @@ def eventually(page: Page, check: Callable[[], None]) -> None:
     except Stalled:
         check()  # raises Playwright's own account of what the page shows instead
         raise
+
+
+def confirm_consent(page: Page) -> None:
+    """Tick the consent a team asks for before a video of an uploaded face (on by default)."""
+    page.get_by_label("I am the person in this photo").check()

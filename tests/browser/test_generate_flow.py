@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from avatarstudio.studio.pipeline.inprocess import start_worker
-from tests.browser.helpers import eventually, wait_until
+from tests.browser.helpers import confirm_consent, eventually, wait_until
 from tests.media_factory import no_face_photo_bytes, photo_bytes, voice_bytes
 
 
@@ -48,6 +48,7 @@ def test_a_member_generates_a_video_and_plays_it_from_the_library(page: Page, ow
     page.get_by_label("Prompt").fill("Smile and greet the viewers")
     expect(page.locator("[data-prompt-count]")).to_have_text("27")
     page.evaluate("window.stayedOnPage = true")
+    confirm_consent(page)
     page.get_by_role("button", name="Generate video").click()
 
     expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]+/$"))
@@ -78,9 +79,11 @@ def test_a_photo_without_a_face_is_sent_only_once_the_person_says_so(page: Page,
     page.get_by_label("Audio file").set_input_files(
         {"name": "hello.wav", "mimeType": "audio/wav", "buffer": voice_bytes(3.0, "wav")}
     )
+    confirm_consent(page)
     page.get_by_role("button", name="Generate video").click()
     expect(page.locator("#error-photo")).to_contain_text("We could not find a face in this photo")
     assert page.get_by_label("Audio file").evaluate("input => input.files.length") == 1
     page.get_by_label("Send it anyway: the photo shows a drawn or an animal face").check()
+    confirm_consent(page)
     page.get_by_role("button", name="Generate video").click()
     expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]+/$"))

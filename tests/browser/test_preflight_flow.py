@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import eventually
+from tests.browser.helpers import confirm_consent, eventually
 from tests.browser.test_generate_flow import sign_in, worker  # noqa: F401  (a fixture)
 from tests.media_factory import portrait_heic_bytes, speech_bytes
 
@@ -38,6 +38,8 @@ def test_a_turned_heic_and_an_ogg_are_repaired_shown_and_made_into_a_video(page:
     expect(voice.get_by_role("listitem")).to_have_text(["Converted the OGG file to M4A."])
     expect(page.get_by_label("Listen to the voice as it will be sent")).to_be_visible()
     expect(page.locator("[data-estimate]")).to_contain_text("Estimated cost: about 1.6 Kling units")
+
+    confirm_consent(page)
 
     page.get_by_role("button", name="Generate video").click()
     expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]+/$"))

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from avatarstudio.studio.models import Generation, VoiceKind
-from tests.browser.helpers import eventually, wait_until
+from tests.browser.helpers import confirm_consent, eventually, wait_until
 from tests.browser.test_generate_flow import sign_in, worker  # noqa: F401 (a fixture)
 from tests.media_factory import photo_bytes
 
@@ -24,6 +24,7 @@ def choose_photo(page: Page) -> None:
 
 
 def generate_and_wait(page: Page) -> None:
+    confirm_consent(page)
     page.get_by_role("button", name="Generate video").click()
     expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]+/$"))
     card = page.locator(".status-card")

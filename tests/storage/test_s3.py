@@ -36,6 +36,7 @@ def test_uploads_from_the_create_form_land_in_the_bucket(team, member, s3_storag
             "audio": SimpleUploadedFile("voice.mp3", voice_bytes(3, "mp3"), "audio/mpeg"),
             "mode": "std",
             "submission_token": str(uuid.uuid4()),
+            "consent_statement": "self",
         },
     )
     generation = Generation.objects.get()

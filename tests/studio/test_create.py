@@ -35,6 +35,7 @@ def form_data(**overrides):
         "prompt": "Wave and smile",
         "mode": "pro",
         "submission_token": str(uuid.uuid4()),
+        "consent_statement": "self",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}

@@ -25,6 +25,9 @@ class UsedAnyway(AssertionError):
     """Something the form must never touch was touched."""
 
 
+CONSENT = {"consent_statement": "self"}  # new teams require consent for a face
+
+
 @pytest.fixture
 def untouchable(monkeypatch):
     """The provider client, any HTTP, name lookups and file storage fail the test when used."""
@@ -60,7 +63,7 @@ def voice_fields(source: str, team) -> tuple[dict, dict]:
 @pytest.mark.parametrize("source", ["upload", "record", "script", "recent"])
 def test_is_valid_makes_no_network_call_and_writes_nothing(team, untouchable, source):
     data, files = voice_fields(source, team)
-    data |= {"voice_source": source, "mode": "std", "submission_token": str(uuid.uuid4())}
+    data |= {"voice_source": source, "mode": "std", "submission_token": str(uuid.uuid4())} | CONSENT
     form = GenerationForm(data, {"photo": photo(), **files}, team=team)
     with CaptureQueriesContext(connection) as queries:
         assert form.is_valid(), form.errors
@@ -75,6 +78,7 @@ def test_a_photo_address_is_left_for_the_service_to_fetch(team, untouchable):
         "audio_id": "a1b2c3d4e5f6",
         "mode": "std",
         "submission_token": str(uuid.uuid4()),
+        **CONSENT,
     }
     form = GenerationForm(data, {}, team=team)
     assert form.is_valid(), form.errors
@@ -83,7 +87,11 @@ def test_a_photo_address_is_left_for_the_service_to_fetch(team, untouchable):
 
 def test_a_script_is_not_spoken_by_the_form(team, untouchable):
     data, _ = voice_fields("script", team)
-    data |= {"voice_source": "script", "mode": "std", "submission_token": str(uuid.uuid4())}
+    data |= {
+        "voice_source": "script",
+        "mode": "std",
+        "submission_token": str(uuid.uuid4()),
+    } | CONSENT
     form = GenerationForm(data, {"photo": photo()}, team=team)
     assert form.is_valid(), form.errors
     assert form.cleaned_data["preview"] is None  # no speech yet: services.speak makes it

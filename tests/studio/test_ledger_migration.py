@@ -6,8 +6,13 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("studio", "0003_ledger_and_speech_calls"), ("library", "0003_clip_mode_choices")]
-AFTER = [("studio", "0004_ledger_for_earlier_generations"), ("library", "0003_clip_mode_choices")]
+TEAMS = ("accounts", "0003_server_key_allowance")  # the teams of the time, before consent
+BEFORE = [("studio", "0003_ledger_and_speech_calls"), ("library", "0003_clip_mode_choices"), TEAMS]
+AFTER = [
+    ("studio", "0004_ledger_for_earlier_generations"),
+    ("library", "0003_clip_mode_choices"),
+    TEAMS,
+]
 
 
 def migrate(targets):

@@ -132,6 +132,7 @@ def test_the_create_page_says_what_is_left_and_why_a_submit_was_refused(team, me
             "audio": SimpleUploadedFile("voice.mp3", voice_bytes(5, "mp3"), "audio/mpeg"),
             "mode": "std",
             "submission_token": "5b0e8f64-1d53-4a39-9a52-6f0f1a9b2c11",
+            "consent_statement": "self",
         },
     )
     assert "go over the team&#x27;s monthly limit of 4 s" in response.content.decode()

@@ -33,7 +33,12 @@ def photo() -> SimpleUploadedFile:
 
 
 def create(client, **fields):
-    data = {"photo": photo(), "mode": "std", "submission_token": str(uuid.uuid4())} | fields
+    data = {
+        "photo": photo(),
+        "mode": "std",
+        "submission_token": str(uuid.uuid4()),
+        "consent_statement": "self",
+    } | fields
     return client.post("/create/", data)
 
 

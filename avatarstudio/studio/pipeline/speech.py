@@ -142,12 +142,14 @@ def record_call(team: Team, user: Any, request: SpeechRequest, *, capped: bool =
         )
 
 
-def text_to_speech(team: Team, request: SpeechRequest, *, user: Any = None) -> Speech:
-    """One TTS call with the team's key, counted for ``user`` and the team; a refusal becomes
-    a VoiceProblem to show."""
+def text_to_speech(
+    team: Team, request: SpeechRequest, *, user: Any = None, capped: bool = True
+) -> Speech:
+    """One TTS call with the team's key, counted for ``user`` and the team (within the hourly
+    caps when ``capped``); a refusal becomes a VoiceProblem to show."""
     try:
         with client_for_team(team) as client:
-            record_call(team, user, request)
+            record_call(team, user, request, capped=capped)
             return client.text_to_speech(request)
     except InvalidRequest as error:
         logger.warning("tts refused for voice %s: %s", request.voice_id, error.code)

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from avatarstudio.accounts.keys import client_for_team
 from avatarstudio.accounts.models import Team
+from avatarstudio.avatars.models import Consent
 from avatarstudio.core import paths
 from avatarstudio.core.logs import add_to_log_context, log_context
 from avatarstudio.kling.errors import (
@@ -224,9 +225,27 @@ def _key_is_busy(generation: Generation) -> bool:
     return running.count() >= settings.KLING_MAX_CONCURRENT
 
 
+def _consent_withdrawn(generation: Generation) -> bool:
+    """Whether the face's consent was withdrawn since the video was started (a part is its
+    long video's face)."""
+    video = generation.parent if generation.parent_id else generation
+    if video.consent_id is None:
+        return False
+    return Consent.objects.filter(pk=video.consent_id, withdrawn_at__isnull=False).exists()
+
+
 def submit(generation: Generation) -> str:
     if generation.parent_id and not _video_goes_on(generation):
         return parts.stop_part(generation)
+    if generation.create_sent_at is None and _consent_withdrawn(generation):
+        return fail(
+            generation,
+            "Consent to use this face was withdrawn before the video was sent to Kling. "
+            "Nothing was charged.",
+            code="consent_withdrawn",
+            fixable_by=FixableBy.USER,
+            retry_helps=False,
+        )
     # After a 1303 nothing was made, so the key's count is asked again before anything else.
     first_try = generation.create_sent_at is None or generation.waiting_turn
     if first_try and _key_is_busy(generation):
@@ -483,6 +502,8 @@ def store_clip(generation: Generation, video: Path, poster: Path, info, size: in
         mode=generation.mode,
         prompt=generation.prompt,
         created_by=generation.created_by,
+        consent_id=generation.consent_id,
+        review_state=Clip.first_review_state(generation.team),
     )
     # Deterministic names: a save that crashed half way overwrites its own leftovers.
     video_name = paths.clip_name(generation.team_id, generation.pk, "video.mp4")
@@ -501,7 +522,10 @@ def store_clip(generation: Generation, video: Path, poster: Path, info, size: in
 
 
 def clip_title(generation: Generation) -> str:
-    """The prompt, else the words of a typed script, else the date: short enough for a tile."""
+    """The title it was given (a batch row's), else the prompt, else the words of a typed
+    script, else the date: short enough for a tile."""
+    if generation.title:
+        return generation.title
     words = " ".join(generation.prompt.split())
     if not words and generation.voice_id and generation.voice.kind == VoiceKind.SCRIPT:
         words = " ".join(generation.voice.text.split())

@@ -14,23 +14,26 @@ from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
-
-from avatarstudio.library.purge import purge_trash
-from avatarstudio.studio.pipeline.sweep import sweep_generations
-from avatarstudio.studio.services import forget_unused_voices
 
 logger = logging.getLogger(__name__)
 
 
 def upkeep_forever(stop: threading.Event, interval: float, purge_every: float) -> None:
+    """The sweeps of ``settings.UPKEEP_SWEEPS`` every ``interval`` seconds, the clean-ups of
+    ``settings.UPKEEP_CLEANUPS`` every ``purge_every``. They are named in settings, not
+    imported here, because the apps above the studio (batches) have sweeps of their own."""
+    sweeps = [import_string(name) for name in settings.UPKEEP_SWEEPS]
+    cleanups = [import_string(name) for name in settings.UPKEEP_CLEANUPS]
     last_purge = float("-inf")
     while not stop.wait(interval):
         try:
-            sweep_generations()
+            for sweep in sweeps:
+                sweep()
             if time.monotonic() - last_purge >= purge_every:
-                purge_trash()
-                forget_unused_voices()
+                for cleanup in cleanups:
+                    cleanup()
                 last_purge = time.monotonic()
         except Exception:
             logger.exception("periodic upkeep failed")

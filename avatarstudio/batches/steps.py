@@ -1,0 +1,120 @@
+"""A batch's step, in the worker: start the next waiting rows while fewer than the provider's
+concurrency run, and finish the batch when every row is made or failed.
+
+Like a generation's step it claims its row with a short lease and is safe to run twice: a row
+starts its video under its own submission token, so a crash after the video was created but
+before the row was saved finds the same video again, never a second one; a script already
+spoken is found again among the team's voices, not spoken twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from avatarstudio.batches.models import Batch, BatchRow
+from avatarstudio.studio import quotas, services
+from avatarstudio.studio.models import Voice
+from avatarstudio.studio.pipeline.speech import VoiceProblem
+
+logger = logging.getLogger(__name__)
+
+STEP_EVERY = timedelta(seconds=5)
+LEASE = timedelta(minutes=5)  # a step may speak a few scripts
+SPEECH_TRIES = 3
+
+
+def rows_at_once() -> int:
+    """How many of a batch's videos run at once: the provider's concurrency on one key."""
+    return max(1, settings.BATCH_ROWS_AT_ONCE or settings.KLING_MAX_CONCURRENT)
+
+
+def run_due_step(batch_id: str, now: datetime | None = None) -> tuple[str, datetime | None]:
+    """Run the batch's step when it is due; the outcome, and when to wake it next."""
+    now = now or timezone.now()
+    batch = Batch.objects.claim(batch_id, now, LEASE)
+    if batch is None:
+        return "not due", None
+    started = start_rows(batch)
+    progress = batch.progress()
+    if progress.waiting == 0 and progress.making == 0:
+        Batch.objects.filter(pk=batch.pk).update(
+            finished_at=timezone.now(), next_step_at=None, lease_until=None
+        )
+        logger.info(
+            "batch %s finished: %d ready, %d failed", batch.pk, progress.ready, progress.failed
+        )
+        return "finished", None
+    next_step_at = timezone.now() + STEP_EVERY
+    Batch.objects.filter(pk=batch.pk).update(next_step_at=next_step_at, lease_until=None)
+    return f"started {started}", next_step_at
+
+
+def start_rows(batch: Batch) -> int:
+    room = rows_at_once() - batch.rows.making().count()
+    if room <= 0:
+        return 0
+    waiting = batch.rows.waiting().select_related("avatar__consent")[:room]
+    return sum(1 for row in list(waiting) if start_row(batch, row))
+
+
+def start_row(batch: Batch, row: BatchRow) -> bool:
+    """Start the row's video; a problem that no retry fixes is kept on the row to show."""
+    try:
+        generation = _start_video(batch, row)
+    except (services.InputProblem, quotas.QuotaExceeded) as problem:
+        row.problem = str(problem)
+    except VoiceProblem as problem:
+        row.tries += 1
+        if row.tries >= SPEECH_TRIES:
+            row.problem = str(problem)
+    else:
+        row.generation = generation
+        row.save(update_fields=["generation"])
+        return True
+    row.save(update_fields=["problem", "tries"])
+    return False
+
+
+def _start_video(batch: Batch, row: BatchRow) -> Any:
+    avatar = row.avatar
+    if avatar is None:
+        raise services.InputProblem("avatar", "Its avatar was deleted: choose another one.")
+    face = services.avatar_face(avatar)
+    voice = _voice_of(batch, row)
+    repairs = face.pop("repairs")
+    return services.start_generation(
+        team=batch.team,
+        user=batch.created_by,
+        submission_token=row.submission_token,
+        mode=row.mode,
+        prompt=row.prompt,
+        title=row.title,
+        repairs=repairs,
+        **face,
+        **voice,
+    )
+
+
+def _voice_of(batch: Batch, row: BatchRow) -> dict[str, Any]:
+    if row.audio:
+        return {
+            "audio": row.audio.open("rb"),
+            "audio_extension": row.audio.name.rsplit(".", 1)[-1],
+            "audio_seconds": row.audio_seconds,
+        }
+    if not row.script:
+        return services.avatar_voice(row.avatar)
+    speaker = row.speaker
+    if speaker is None:
+        raise services.InputProblem("voice", "Its Kling voice is no longer offered.")
+    voice = Voice.objects.for_team(batch.team).speaking(
+        row.script, speaker, row.speed
+    ).first() or services.speak(
+        batch.team, batch.created_by, row.script, speaker, row.speed, capped=False
+    )
+    return services.kept_voice(voice)
