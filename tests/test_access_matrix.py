@@ -65,6 +65,18 @@ def trashed_pk(world: World) -> dict[str, Any]:
     return {"pk": world.trashed_clip.pk}
 
 
+def avatar_pk(world: World) -> dict[str, Any]:
+    return {"pk": world.avatar.pk}
+
+
+def consent_pk(world: World) -> dict[str, Any]:
+    return {"pk": world.avatar.consent_id}
+
+
+def batch_pk(world: World) -> dict[str, Any]:
+    return {"pk": world.batch.pk}
+
+
 def membership_of(name: str) -> Callable[[World], dict[str, Any]]:
     return lambda world: {"pk": world.membership(name).pk}
 
@@ -179,6 +191,32 @@ EXPECTATIONS: dict[str, Expect] = {
             "token": inputs.signed_url(world.generation.photo.name).split("/")[-2]
         },
     ),
+    "studio:save_as_avatar": Expect(
+        team_object(Role.MEMBER, 200), kwargs=lambda world: {"pk": world.generation.pk}
+    ),
+    # Avatars and their consent: the avatar is the member's; its consent document is private
+    # to admins and the member who gave it.
+    "avatars:list": Expect(team_page(Role.VIEWER, 200)),
+    "avatars:new": Expect(team_page(Role.MEMBER, 200)),
+    "avatars:detail": Expect(team_object(Role.VIEWER, 200), kwargs=avatar_pk),
+    "avatars:edit": Expect(team_object(Role.MEMBER, 200), kwargs=avatar_pk),
+    "avatars:delete": Expect(team_object(Role.MEMBER, 302), method="POST", kwargs=avatar_pk),
+    "avatars:photo": Expect(team_object(Role.VIEWER, 200), kwargs=avatar_pk),
+    "avatars:voice": Expect(team_object(Role.VIEWER, 200), kwargs=avatar_pk),
+    "avatars:consent": Expect(team_object(Role.VIEWER, 200), kwargs=consent_pk),
+    "avatars:consent_withdraw": Expect(
+        team_object(Role.ADMIN, 302), method="POST", kwargs=consent_pk
+    ),
+    "avatars:consent_document": Expect(team_object(Role.MEMBER, 200), kwargs=consent_pk),
+    # Batches: the world's batch has started, with one row not made yet.
+    "batches:list": Expect(team_page(Role.VIEWER, 200)),
+    "batches:new": Expect(team_page(Role.MEMBER, 200)),
+    "batches:detail": Expect(team_object(Role.VIEWER, 200), kwargs=batch_pk),
+    "batches:start": Expect(team_object(Role.MEMBER, 302), method="POST", kwargs=batch_pk),
+    "batches:discard": Expect(team_object(Role.MEMBER, 302), method="POST", kwargs=batch_pk),
+    "batches:retry": Expect(team_object(Role.MEMBER, 302), method="POST", kwargs=batch_pk),
+    # No clip of it is ready: everyone who may see it is sent back to its page.
+    "batches:download": Expect(team_object(Role.VIEWER, 302), kwargs=batch_pk),
     # The library.
     "library:list": Expect(team_page(Role.VIEWER, 200)),
     "library:trash": Expect(team_page(Role.VIEWER, 200)),
@@ -196,6 +234,21 @@ EXPECTATIONS: dict[str, Expect] = {
         method="POST",
         kwargs=lambda world: {"pk": world.clip.pk, "link_id": world.share_link.pk},
     ),
+    # Members comment, reviewers (and admins, and the owner) decide; the maker (or an admin)
+    # asks for another look, which the world's clip, needing no review, answers with a message.
+    "library:comment": Expect(
+        team_object(Role.MEMBER, 302),
+        method="POST",
+        kwargs=clip_pk,
+        data=lambda world: {"text": "Lovely pacing."},
+    ),
+    "library:review": Expect(
+        team_object(Role.REVIEWER, 302),
+        method="POST",
+        kwargs=clip_pk,
+        data=lambda world: {"decision": "approved"},
+    ),
+    "library:review_again": Expect(OWN_CLIP, method="POST", kwargs=clip_pk),
     "library:video": Expect(team_object(Role.VIEWER, 200), kwargs=clip_pk),
     "library:poster": Expect(team_object(Role.VIEWER, 200), kwargs=clip_pk),
     "library:download": Expect(team_object(Role.VIEWER, 200), kwargs=clip_pk),

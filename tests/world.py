@@ -2,7 +2,8 @@
 
 A team with one user of each role and an outsider (signed in, in no team but their own), and
 one object of every kind a URL can name: a clip with a generation behind it, a clip in the
-trash, a share link, an invitation and a recorded voice. The access matrix
+trash, a share link, an invitation, a recorded voice, a saved avatar with its consent (and a
+signed document), and a started batch. The access matrix
 (tests/test_access_matrix.py) and the fuzz test (tests/test_fuzz.py) both walk
 ``routes()``, so a URL added to the project is covered by both without editing them.
 """
@@ -17,9 +18,14 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from django.utils import timezone
+
 from avatarstudio.accounts.models import Invitation, Membership, Role, Team
+from avatarstudio.avatars.models import Avatar
+from avatarstudio.batches.models import Batch, BatchRow
 from avatarstudio.library.models import ShareLink
 from avatarstudio.studio.models import Voice, VoiceKind
+from tests.avatars.helpers import make_avatar
 from tests.helpers import client_for, client_in, join, make_user
 from tests.library.helpers import make_clip
 from tests.studio.helpers import start_generation
@@ -38,6 +44,8 @@ class World:
     share_link: ShareLink
     invitation: Invitation
     voice: Voice
+    avatar: Avatar
+    batch: Batch
 
     def membership(self, name: str) -> Membership:
         return Membership.objects.get(team=self.team, user=self.users[name])
@@ -59,7 +67,14 @@ def make_world(team: Team, owner) -> World:
     invitation = Invitation.issue(Membership.objects.get(team=team, user=owner), Role.VIEWER)
     voice = Voice(team=team, kind=VoiceKind.RECORDING, duration=3.0)
     voice.audio.save("recording.m4a", ContentFile(b"m4a!"))
-    return World(team, users, clip, trashed, generation, link, invitation, voice)
+    avatar = make_avatar(team, users["member"], "Ana", voice_kind="sample")
+    avatar.voice_sample.save("sample.m4a", ContentFile(b"m4a!"))
+    avatar.consent.document.save("document.pdf", ContentFile(b"%PDF-1.4"))
+    batch = Batch.objects.create(
+        team=team, created_by=users["member"], name="Launch", started_at=timezone.now()
+    )
+    BatchRow.objects.create(batch=batch, number=2, avatar=avatar, script="Hello there, all.")
+    return World(team, users, clip, trashed, generation, link, invitation, voice, avatar, batch)
 
 
 def client_of(world: World, visitor: str) -> Client:

@@ -126,14 +126,13 @@ class DefaultsFields(forms.Form):
         super().__init__(*args, **kwargs)
         self.limits = provider_limits()
         self.fields["tts_voice"].choices = tts_voices.picker_choices()
+
+    def clean_speed(self) -> float:
+        speed = self.cleaned_data["speed"]
         slowest, fastest = self.limits.tts_min_speed, self.limits.tts_max_speed
-        out_of_range = f"Choose a speed between {slowest:.1f} and {fastest:.1f}."
-        self.fields["speed"].min_value = slowest
-        self.fields["speed"].max_value = fastest
-        self.fields["speed"].validators = [
-            forms.validators.MinValueValidator(slowest, message=out_of_range),
-            forms.validators.MaxValueValidator(fastest, message=out_of_range),
-        ]
+        if not slowest <= speed <= fastest:
+            raise ValidationError(f"Choose a speed between {slowest:.1f} and {fastest:.1f}.")
+        return speed
 
     def clean_prompt(self) -> str:
         prompt = (self.cleaned_data.get("prompt") or "").strip()

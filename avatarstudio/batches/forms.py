@@ -157,7 +157,12 @@ class RowChecker:
         if plan.speaker is None and avatar is not None:
             plan.speaker = tts_voices.by_key(tts_voices.DEFAULT_VOICE)
         plan.seconds = estimated_speech_seconds(plan.script, plan.speed)
-        if plan.seconds > settings.LONG_VIDEO_MAX_SECONDS:
+        if plan.seconds < self.limits.audio_min_seconds:
+            plan.problems.append(
+                f"The script is too short: Kling needs at least "
+                f"{self.limits.audio_min_seconds:g} seconds of speech. Write a little more."
+            )
+        elif plan.seconds > settings.LONG_VIDEO_MAX_SECONDS:
             minutes = settings.LONG_VIDEO_MAX_SECONDS / 60
             plan.problems.append(f"The script is longer than {minutes:g} minutes spoken.")
 

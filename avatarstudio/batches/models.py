@@ -171,7 +171,6 @@ class BatchRow(models.Model):
     )
     check_problem = models.TextField(blank=True)  # why the preview left it out
     problem = models.TextField(blank=True)  # why the row could not start, in plain words
-    tries = models.PositiveSmallIntegerField(default=0)
 
     objects = BatchRowQuerySet.as_manager()
 

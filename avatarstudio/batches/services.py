@@ -119,8 +119,7 @@ def retry_failed(batch: Batch) -> int:
             row.problem = ""
             row.generation = None
             row.submission_token = uuid.uuid4()
-            row.tries = 0
-            row.save(update_fields=["problem", "generation", "submission_token", "tries"])
+            row.save(update_fields=["problem", "generation", "submission_token"])
         if failed:
             now = timezone.now()
             Batch.objects.filter(pk=batch.pk).update(

@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 
 STEP_EVERY = timedelta(seconds=5)
 LEASE = timedelta(minutes=5)  # a step may speak a few scripts
-SPEECH_TRIES = 3
 
 
 def rows_at_once() -> int:
@@ -66,17 +65,13 @@ def start_row(batch: Batch, row: BatchRow) -> bool:
     """Start the row's video; a problem that no retry fixes is kept on the row to show."""
     try:
         generation = _start_video(batch, row)
-    except (services.InputProblem, quotas.QuotaExceeded) as problem:
-        row.problem = str(problem)
-    except VoiceProblem as problem:
-        row.tries += 1
-        if row.tries >= SPEECH_TRIES:
-            row.problem = str(problem)
+    except (services.InputProblem, quotas.QuotaExceeded, VoiceProblem) as problem:
+        row.problem = str(problem)  # "Retry failed rows" starts it again
     else:
         row.generation = generation
         row.save(update_fields=["generation"])
         return True
-    row.save(update_fields=["problem", "tries"])
+    row.save(update_fields=["problem"])
     return False
 
 

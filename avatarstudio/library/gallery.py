@@ -20,7 +20,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from avatarstudio.core.choices import Mode
-from avatarstudio.library.models import Clip
+from avatarstudio.library.models import Clip, Review
 
 PAGE_SIZE = 24
 COUNT_LIMIT = 1000  # past this the count says "1,000+": counting every row costs O(n)
@@ -41,6 +41,10 @@ SORTS = {
 }
 
 
+# The states in the order a reviewer looks for them: what waits for them first.
+REVIEW_FILTER = (Review.IN_REVIEW, Review.CHANGES_REQUESTED, Review.APPROVED, Review.NOT_NEEDED)
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -57,6 +61,11 @@ class GalleryFilters(forms.Form):
         label="Mode",
         required=False,
         choices=[("", "Any mode"), *Mode.choices],
+    )
+    review = forms.ChoiceField(
+        label="Review",
+        required=False,
+        choices=[("", "Any"), *((state.value, state.label) for state in REVIEW_FILTER)],
     )
     favourites = forms.BooleanField(label="Favourites only", required=False)
     since = forms.DateField(label="From", required=False, widget=DateInput)
@@ -78,6 +87,8 @@ class GalleryFilters(forms.Form):
             clips = clips.filter(created_by_id=data["creator"])
         if data.get("mode"):
             clips = clips.filter(mode=data["mode"])
+        if data.get("review"):
+            clips = clips.in_review_state(data["review"])
         if data.get("favourites"):
             clips = clips.filter(favourites__user=user)
         if data.get("since") and (start := _midnight(data["since"])):
@@ -95,7 +106,8 @@ class GalleryFilters(forms.Form):
     def is_filtered(self) -> bool:
         data = self.cleaned_data if self.is_valid() else {}
         return any(
-            data.get(name) for name in ("q", "creator", "mode", "favourites", "since", "until")
+            data.get(name)
+            for name in ("q", "creator", "mode", "review", "favourites", "since", "until")
         )
 
 
