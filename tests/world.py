@@ -17,7 +17,6 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-
 from django.utils import timezone
 
 from avatarstudio.accounts.models import Invitation, Membership, Role, Team

@@ -19,7 +19,10 @@ from tests.studio.helpers import drive
 pytestmark = pytest.mark.django_db
 
 
-def started_batch(team, user, rows: int, script: str = "Hello and welcome to row {n} of our launch, everyone."):
+SCRIPT = "Hello and welcome to row {n} of our launch, everyone."
+
+
+def started_batch(team, user, rows: int, script: str = SCRIPT):
     make_avatar(team, user, "Ana")
     lines = "title,script,avatar\n" + "".join(
         f'Row {n},"{script.format(n=n)}",Ana\n' for n in range(1, rows + 1)
