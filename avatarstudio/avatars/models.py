@@ -253,7 +253,7 @@ class Avatar(models.Model):
         if self.voice_kind == VoiceKind.SAMPLE:
             return f"Its own voice recording ({self.voice_sample_seconds or 0:.0f} s)"
         speaker = self.speaker
-        name = f"{speaker.name} · {speaker.style}" if speaker else self.tts_voice
+        name = speaker.label if speaker else self.tts_voice
         return name if self.speed == 1.0 else f"{name}, at {self.speed:g}×"
 
     @property

@@ -13,7 +13,14 @@
     const promptCount = form.querySelector("[data-prompt-count]");
     const estimate = form.querySelector("[data-estimate]");
     // The voice's length for each way of giving one; the estimate uses the chosen way's.
-    const seconds = { upload: null, record: null, script: null, recent: null };
+    const avatarVoice = form.querySelector("[data-avatar-voice-seconds]");
+    const seconds = {
+      upload: null,
+      record: null,
+      script: null,
+      recent: null,
+      avatar: avatarVoice ? Number(avatarVoice.dataset.avatarVoiceSeconds) : null,
+    };
     const source = () => form.querySelector('input[name="voice_source"]:checked')?.value || "upload";
 
     const note = (element, text, bad) => {
@@ -21,42 +28,45 @@
       element.classList.toggle("is-bad", Boolean(bad));
     };
 
-    ["dragenter", "dragover"].forEach((name) =>
-      dropzone.addEventListener(name, (event) => {
+    // A saved avatar's page has no photo to choose: its face is the avatar's.
+    if (dropzone && photoInput) {
+      ["dragenter", "dragover"].forEach((name) =>
+        dropzone.addEventListener(name, (event) => {
+          event.preventDefault();
+          dropzone.classList.add("is-over");
+        }),
+      );
+      ["dragleave", "drop"].forEach((name) =>
+        dropzone.addEventListener(name, () => dropzone.classList.remove("is-over")),
+      );
+      dropzone.addEventListener("drop", (event) => {
         event.preventDefault();
-        dropzone.classList.add("is-over");
-      }),
-    );
-    ["dragleave", "drop"].forEach((name) =>
-      dropzone.addEventListener(name, () => dropzone.classList.remove("is-over")),
-    );
-    dropzone.addEventListener("drop", (event) => {
-      event.preventDefault();
-      if (event.dataTransfer.files.length) {
-        photoInput.files = event.dataTransfer.files;
-        photoInput.dispatchEvent(new Event("change", { bubbles: true }));
-      }
-    });
+        if (event.dataTransfer.files.length) {
+          photoInput.files = event.dataTransfer.files;
+          photoInput.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      });
 
-    photoInput.addEventListener("change", () => {
-      const file = photoInput.files[0];
-      if (!file) {
-        preview.hidden = true;
-        dropText.hidden = false;
-        return;
-      }
-      // The server checks the photo (hx-post on the input) and shows it as it will be sent.
-      const url = URL.createObjectURL(file);
-      // A photo the browser cannot show (HEIC, say): its name here, the server's check below.
-      preview.onerror = () => {
-        preview.hidden = true;
-        dropText.hidden = false;
-        dropText.textContent = file.name;
-      };
-      preview.src = url;
-      preview.hidden = false;
-      dropText.hidden = true;
-    });
+      photoInput.addEventListener("change", () => {
+        const file = photoInput.files[0];
+        if (!file) {
+          preview.hidden = true;
+          dropText.hidden = false;
+          return;
+        }
+        // The server checks the photo (hx-post on the input) and shows it as it will be sent.
+        const url = URL.createObjectURL(file);
+        // A photo the browser cannot show (HEIC, say): its name here, the server's check below.
+        preview.onerror = () => {
+          preview.hidden = true;
+          dropText.hidden = false;
+          dropText.textContent = file.name;
+        };
+        preview.src = url;
+        preview.hidden = false;
+        dropText.hidden = true;
+      });
+    }
 
     // A chosen voice file is checked (and repaired) by the server as soon as it is chosen
     // (hx-post on the input); its answer says how long the voice sent will be.

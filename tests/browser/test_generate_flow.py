@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from avatarstudio.studio.pipeline.inprocess import start_worker
+from avatarstudio.studio.pipeline.inprocess import start_worker, stop_worker
 from tests.browser.helpers import confirm_consent, eventually, wait_until
 from tests.media_factory import no_face_photo_bytes, photo_bytes, voice_bytes
 
@@ -17,7 +17,7 @@ def worker(provider):
     """One task worker in a thread, as `make run` has one beside the web server."""
     worker = start_worker(interval=0.1, worker_id="browser-test")
     yield worker
-    worker.running = False
+    stop_worker(worker)
 
 
 def sign_in(page: Page, user) -> None:

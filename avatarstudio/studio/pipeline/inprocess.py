@@ -18,5 +18,13 @@ def start_worker(interval: float, worker_id: str) -> Worker:
         worker_id=worker_id,
         excluded_queue_names=[],
     )
-    threading.Thread(target=worker.run, daemon=True, name=worker_id).start()
+    worker.thread = threading.Thread(target=worker.run, daemon=True, name=worker_id)
+    worker.thread.start()
     return worker
+
+
+def stop_worker(worker: Worker, timeout: float = 60) -> None:
+    """Stop after the task it runs, and wait for that: a test's database is emptied only
+    once no task of it is half way through saving its result."""
+    worker.running = False
+    worker.thread.join(timeout)
