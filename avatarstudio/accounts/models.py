@@ -473,7 +473,7 @@ class AuditAction(models.TextChoices):
     CONSENT_WITHDRAWN = "consent_withdrawn", "withdrew the consent for"
     CLIP_APPROVED = "clip_approved", "approved the clip"
     CHANGES_REQUESTED = "changes_requested", "asked for changes to the clip"
-    REVIEW_REQUESTED = "review_requested", "sent for review again the clip"
+    REVIEW_REQUESTED = "review_requested", "asked for another review of the clip"
     BATCH_STARTED = "batch_started", "started the batch"
 
 

@@ -114,7 +114,9 @@ def start(batch: Batch, user: Any) -> Batch:
 def retry_failed(batch: Batch) -> int:
     """The failed rows wait to be made again, each as a new video; the batch goes on."""
     with transaction.atomic():
-        failed = list(batch.rows.failed().select_for_update())
+        # The batch's row lock makes two clicks take turns: the second finds nothing failed.
+        Batch.objects.select_for_update().filter(pk=batch.pk).first()
+        failed = list(batch.rows.failed())
         for row in failed:
             row.problem = ""
             row.generation = None
