@@ -68,7 +68,8 @@ def test_the_preview_shows_the_whole_batchs_length_and_cost(team, member):
     make_avatar(team, member, "Ana")
     rows = "script,avatar\n" + "A" * 140 + ",Ana\n" + "B" * 140 + ",Ana\n"  # 10 s each
     _, page = preview(client_in(team, member), pasted=rows)
-    assert "<strong>2 videos</strong>, about 20 s in all, estimated cost about 40.0 Kling units" in page
+    summary = "<strong>2 videos</strong>, about 20 s in all, estimated cost about 40.0 Kling units"
+    assert summary in page
 
 
 def test_rows_name_the_avatar_chosen_for_the_whole_batch_when_they_name_none(team, member):
