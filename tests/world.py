@@ -23,7 +23,7 @@ from avatarstudio.accounts.models import Invitation, Membership, Role, Team
 from avatarstudio.avatars.models import Avatar
 from avatarstudio.batches.models import Batch, BatchRow
 from avatarstudio.library.models import ShareLink
-from avatarstudio.studio.models import Voice, VoiceKind
+from avatarstudio.studio.models import Generation, Status, Voice, VoiceKind
 from tests.avatars.helpers import make_avatar
 from tests.helpers import client_for, client_in, join, make_user
 from tests.library.helpers import make_clip
@@ -60,6 +60,7 @@ def make_world(team: Team, owner) -> World:
     generation = start_generation(team, users["member"])
     clip.generation = generation
     clip.save()
+    Generation.objects.filter(pk=generation.pk).update(status=Status.READY)  # made: its clip
     trashed = make_clip(team, users["member"], "Old")
     trashed.move_to_trash()
     link = ShareLink.objects.create(clip=clip, created_by=users["member"])

@@ -29,6 +29,19 @@ DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 DOCUMENT_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
+def clean_avatar_name(team: Team, typed: str, avatar: Avatar | None = None) -> str:
+    """A name for an avatar: its spaces tidied, and no other avatar of the team's."""
+    name = " ".join(typed.split())
+    if not name:
+        raise ValidationError("Give the avatar a name.")
+    taken = Avatar.objects.for_team(team).named(name)
+    if avatar is not None:
+        taken = taken.exclude(pk=avatar.pk)
+    if taken.exists():
+        raise ValidationError(f"The team already has an avatar called “{name}”.")
+    return name
+
+
 class ConsentFields(forms.Form):
     """The consent a member gives for a face: one statement, and an optional signed document."""
 
@@ -78,7 +91,7 @@ def clean_document(upload: Any) -> Any:
         with Image.open(upload) as image:
             kind = DOCUMENT_IMAGE_FORMATS.get(image.format or "")
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         kind = None
     upload.seek(0)
     if kind is None:
@@ -192,18 +205,12 @@ class AvatarForm(ConsentFields, DefaultsFields):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        known_consent = getattr(self, "known_consent", None)
-        if known_consent is None or known_consent.is_withdrawn:
+        if self.known_consent is None or self.known_consent.is_withdrawn:
             self.require_consent(data)
         return data
 
     def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
-        if not name:
-            raise ValidationError("Give the avatar a name.")
-        if Avatar.objects.for_team(self.team).named(name).exists():
-            raise ValidationError(f"The team already has an avatar called “{name}”.")
-        return name
+        return clean_avatar_name(self.team, self.cleaned_data["name"])
 
     def clean_photo(self) -> Any:
         upload = self.cleaned_data.get("photo")
@@ -243,13 +250,7 @@ class AvatarEditForm(DefaultsFields):
         self.has_sample = bool(avatar.voice_sample)
 
     def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
-        if not name:
-            raise ValidationError("Give the avatar a name.")
-        taken = Avatar.objects.for_team(self.avatar.team).named(name).exclude(pk=self.avatar.pk)
-        if taken.exists():
-            raise ValidationError(f"The team already has an avatar called “{name}”.")
-        return name
+        return clean_avatar_name(self.avatar.team, self.cleaned_data["name"], self.avatar)
 
 
 class WithdrawForm(forms.Form):

@@ -47,10 +47,15 @@ class ConsentQuerySet(models.QuerySet["Consent"]):
     def in_force(self) -> ConsentQuerySet:
         return self.filter(withdrawn_at__isnull=True)
 
-    def of_face(self, *digests: str) -> ConsentQuerySet:
-        """Consents given for a photo with any of these SHA-256 digests (as given or as sent)."""
+    def blocking(self, team: Any, consent_id: Any = None, *digests: str) -> ConsentQuerySet:
+        """The team's withdrawn consents that stop a new video: the one it was made under,
+        or any given for the same face, a photo with one of these SHA-256 digests (as the
+        member gave it or as it was sent)."""
         wanted = [digest for digest in digests if digest]
-        return self.filter(models.Q(photo_digest__in=wanted) | models.Q(original_digest__in=wanted))
+        face = models.Q(photo_digest__in=wanted) | models.Q(original_digest__in=wanted)
+        if consent_id:
+            face |= models.Q(pk=consent_id)
+        return self.filter(team=team).withdrawn().filter(face)
 
 
 class Consent(models.Model):
@@ -147,7 +152,7 @@ class Consent(models.Model):
 def withdrawn_consent_of(team: Team, *contents: bytes) -> Consent | None:
     """A withdrawn consent of this team for a photo with exactly these bytes, if any."""
     digests = [digest_of(content) for content in contents if content]
-    return Consent.objects.for_team(team).withdrawn().of_face(*digests).first()
+    return Consent.objects.blocking(team, None, *digests).first()
 
 
 def record_consent(
@@ -258,7 +263,17 @@ class Avatar(models.Model):
 
     @property
     def usable(self) -> bool:
+        """Its own consent stands (``withdrawn_consent`` also asks about the same face)."""
         return self.consent_id is not None and not self.consent.is_withdrawn
+
+    def withdrawn_consent(self) -> Consent | None:
+        """Why no new video may be made of it: its own consent withdrawn, or another the team
+        had for the same face; None when it may."""
+        if self.consent is None:
+            return None
+        return Consent.objects.blocking(
+            self.team_id, self.consent_id, self.consent.photo_digest
+        ).first()
 
     def can_be_changed_by(self, membership: Membership | None) -> bool:
         """Admins change every avatar; members the ones they saved."""

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from avatarstudio.accounts.models import AuditAction, AuditEvent, Team
 from avatarstudio.avatars.models import Avatar, Consent, VoiceKind, record_consent
+from avatarstudio.core import paths
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def save_avatar(
             content=checked.sent.content,
             extension=checked.sent.extension,
             original=original if repairs else None,
-            original_extension=_extension(upload.name),
+            original_extension=paths.safe_extension(upload.name),
             repairs=repairs,
         )
     consent = known.consent
@@ -94,9 +95,3 @@ def _apply_defaults(avatar: Avatar, data: dict[str, Any]) -> None:
         avatar.voice_sample_seconds = round(sample.duration, 2)
     if avatar.voice_kind == VoiceKind.SAMPLE and not avatar.voice_sample:
         avatar.voice_kind = VoiceKind.TTS
-
-
-def _extension(name: str) -> str:
-    """A file name's extension, letters and digits only: the name itself is not trusted."""
-    extension = name.rsplit(".", 1)[-1].lower() if "." in (name or "") else ""
-    return "".join(c for c in extension if c.isalnum())[:8] or "bin"

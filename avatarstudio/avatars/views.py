@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -41,9 +42,13 @@ def avatar_list(request: HttpRequest) -> HttpResponse:
 def avatar_new(request: HttpRequest) -> HttpResponse:
     form = AvatarForm(request.POST or None, request.FILES or None, team=request.team)
     if request.method == "POST" and form.is_valid():
-        avatar = services.save_avatar(request.team, request.user, form.cleaned_data)
-        messages.success(request, f"Saved the avatar {avatar.name}.")
-        return redirect(avatar)
+        try:
+            avatar = services.save_avatar(request.team, request.user, form.cleaned_data)
+        except IntegrityError:  # the same name saved at the same moment
+            form.add_error("name", "The team already has an avatar of this name.")
+        else:
+            messages.success(request, f"Saved the avatar {avatar.name}.")
+            return redirect(avatar)
     return TemplateResponse(request, "avatars/form.html", {"form": form, "creating": True})
 
 

@@ -17,7 +17,13 @@ from avatarstudio.accounts.models import Team
 from avatarstudio.avatars.models import Avatar
 from avatarstudio.avatars.models import VoiceKind as AvatarVoice
 from avatarstudio.batches.models import MOST_ROWS
-from avatarstudio.batches.sheets import SheetProblem, SheetRow, VoiceFiles, read_sheet
+from avatarstudio.batches.sheets import (
+    SheetProblem,
+    SheetRow,
+    TooLarge,
+    VoiceFiles,
+    read_sheet,
+)
 from avatarstudio.core.choices import Mode
 from avatarstudio.kling import voices as tts_voices
 from avatarstudio.kling.limits import ProviderLimits, provider_limits
@@ -86,6 +92,8 @@ class RowChecker:
             for avatar in Avatar.objects.for_team(team).select_related("consent")
         }
         self.voice_files = voice_files
+        self.voices: dict[str, RepairedVoice | str] = {}
+        self.blocked: dict[Any, bool] = {}
         self.default_avatar = default_avatar
 
     def check(self, row: SheetRow) -> RowPlan:
@@ -113,7 +121,9 @@ class RowChecker:
                     "No avatar: name one in the avatar column, or choose one for every row."
                 )
                 return None
-        if not avatar.usable:
+        if avatar.pk not in self.blocked:  # asked once an avatar, not once a row
+            self.blocked[avatar.pk] = avatar.consent is None or bool(avatar.withdrawn_consent())
+        if self.blocked[avatar.pk]:
             plan.problems.append(
                 f"Consent for the face of {avatar.name} was withdrawn: choose another avatar."
             )
@@ -176,16 +186,26 @@ class RowChecker:
         if member is None:
             plan.problems.append(f"The ZIP has no file called “{name}”.")
             return
+        if member.filename not in self.voices:  # many rows may name one file: checked once
+            self.voices[member.filename] = self._checked_voice(member)
+        checked = self.voices[member.filename]
+        if isinstance(checked, str):
+            plan.problems.append(f"“{name}”{checked}")
+            return
+        plan.audio, plan.audio_name = checked, name
+        plan.seconds = round(checked.duration, 1)
+
+    def _checked_voice(self, member: Any) -> RepairedVoice | str:
+        """A voice file of the ZIP as it will be sent, or what is wrong with it."""
         try:
             content = self.voice_files.read(member)
-        except SheetProblem:
-            megabytes = self.limits.audio_max_bytes // (1024 * 1024)
-            plan.problems.append(f"“{name}” is larger than {megabytes} MB.")
-            return
-        upload = _Upload(content, name)
+        except TooLarge:
+            return f" is larger than {self.limits.audio_max_bytes // (1024 * 1024)} MB."
+        except SheetProblem as problem:
+            return f" {problem}."
         try:
-            plan.audio = check_voice(
-                upload,
+            return check_voice(
+                _Upload(content, member.filename),
                 self.limits,
                 kind=voice_repair.VoiceSource.FILE,
                 use_first=False,
@@ -193,10 +213,7 @@ class RowChecker:
                 make_long=True,
             )
         except ValidationError as error:
-            plan.problems.append(f"“{name}”: " + " ".join(error.messages))
-            return
-        plan.audio_name = name
-        plan.seconds = round(plan.audio.duration, 1)
+            return ": " + " ".join(error.messages)
 
     def _mode_and_prompt(self, values: dict[str, str], plan: RowPlan) -> None:
         mode = values.get("mode", "").casefold()

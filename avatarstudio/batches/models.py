@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -17,10 +18,11 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from avatarstudio.accounts.models import Team
+from avatarstudio.accounts.models import Role, Team
 from avatarstudio.core import paths
 from avatarstudio.core.choices import Mode
 from avatarstudio.kling import voices as tts_voices
+from avatarstudio.library.models import WAITING_FOR_APPROVAL
 from avatarstudio.studio.models import ACTIVE, Status
 
 MOST_ROWS = 500
@@ -88,26 +90,21 @@ class Batch(models.Model):
         return self.started_at is None
 
     def progress(self) -> BatchProgress:
-        """How many rows wait, are being made, are ready and failed: one query (the rows
-        the preview left out are not counted)."""
-        active = Q(generation__status__in=ACTIVE)
-        counts = self.rows.to_make().aggregate(
-            total=Count("pk"),
-            ready=Count("pk", filter=Q(generation__status=Status.READY)),
-            failed=Count("pk", filter=~Q(problem="") | Q(generation__status=Status.FAILED)),
-            making=Count("pk", filter=active & Q(problem="")),
-        )
-        return BatchProgress(**counts)
+        """How many of its rows wait, are being made, are ready, failed or were deleted."""
+        return self.rows.progress_by_batch().get(self.pk, BatchProgress())
 
 
 class BatchProgress:
-    def __init__(self, total: int, ready: int, failed: int, making: int) -> None:
+    def __init__(
+        self, total: int = 0, ready: int = 0, failed: int = 0, making: int = 0, gone: int = 0
+    ) -> None:
         self.total, self.ready, self.failed, self.making = total, ready, failed, making
-        self.waiting = total - ready - failed - making
+        self.gone = gone
+        self.waiting = total - ready - failed - making - gone
 
     @property
     def done(self) -> int:
-        return self.ready + self.failed
+        return self.ready + self.failed + self.gone
 
     @property
     def percent(self) -> int:
@@ -124,6 +121,17 @@ class RowState(models.TextChoices):
     MAKING = "making", "Being made"
     READY = "ready", "Ready"
     FAILED = "failed", "Failed"
+    GONE = "gone", "Clip deleted"
+
+
+# A row's state, said once, for the queryset's filters and the counts (``BatchRow.state``
+# reads the same rules from a loaded row). A row that could not start keeps why in
+# ``problem``; a started one keeps its video, until its clip is deleted for good.
+WAITING = Q(started_at__isnull=True, problem="")
+MAKING = Q(generation__status__in=ACTIVE)
+READY = Q(generation__status=Status.READY)
+FAILED = ~Q(problem="") | Q(generation__status=Status.FAILED)
+GONE = Q(started_at__isnull=False, generation__isnull=True)
 
 
 class BatchRowQuerySet(models.QuerySet["BatchRow"]):
@@ -136,16 +144,40 @@ class BatchRowQuerySet(models.QuerySet["BatchRow"]):
 
     def waiting(self) -> BatchRowQuerySet:
         """Rows not started yet, in the spreadsheet's order."""
-        return self.to_make().filter(generation__isnull=True, problem="").order_by("number")
+        return self.to_make().filter(WAITING).order_by("number")
 
     def making(self) -> BatchRowQuerySet:
-        return self.to_make().filter(generation__status__in=ACTIVE, problem="")
+        return self.to_make().filter(MAKING)
 
     def failed(self) -> BatchRowQuerySet:
-        return self.to_make().filter(~Q(problem="") | Q(generation__status=Status.FAILED))
+        return self.to_make().filter(FAILED)
 
     def ready(self) -> BatchRowQuerySet:
-        return self.to_make().filter(generation__status=Status.READY)
+        return self.to_make().filter(READY)
+
+    def downloadable_by(self, membership: Any) -> BatchRowQuerySet:
+        """Ready rows whose clip this member may download now (not in the trash; for a
+        viewer, approved or needing no review)."""
+        rows = self.ready().filter(generation__clip__deleted_at__isnull=True)
+        if not membership.can(Role.MEMBER):
+            rows = rows.exclude(generation__clip__review_state__in=WAITING_FOR_APPROVAL)
+        return rows
+
+    def progress_by_batch(self) -> dict[Any, BatchProgress]:
+        """Each batch's counts of these rows, in one query."""
+        counts = (
+            self.to_make()
+            .values("batch")
+            .annotate(
+                total=Count("pk"),
+                ready=Count("pk", filter=READY),
+                failed=Count("pk", filter=FAILED),
+                making=Count("pk", filter=MAKING),
+                gone=Count("pk", filter=GONE),
+            )
+            .order_by()
+        )
+        return {row.pop("batch"): BatchProgress(**row) for row in counts}
 
 
 class BatchRow(models.Model):
@@ -169,6 +201,7 @@ class BatchRow(models.Model):
     generation = models.OneToOneField(
         "studio.Generation", models.SET_NULL, null=True, blank=True, related_name="batch_row"
     )
+    started_at = models.DateTimeField(null=True, blank=True)  # when its video was started
     check_problem = models.TextField(blank=True)  # why the preview left it out
     problem = models.TextField(blank=True)  # why the row could not start, in plain words
 
@@ -190,7 +223,7 @@ class BatchRow(models.Model):
         if self.problem:
             return RowState.FAILED
         if self.generation is None:
-            return RowState.WAITING
+            return RowState.GONE if self.started_at else RowState.WAITING
         if self.generation.status == Status.READY:
             return RowState.READY
         if self.generation.status == Status.FAILED:

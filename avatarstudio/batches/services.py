@@ -111,8 +111,9 @@ def start(batch: Batch, user: Any) -> Batch:
     return batch
 
 
-def retry_failed(batch: Batch) -> int:
-    """The failed rows wait to be made again, each as a new video; the batch goes on."""
+def retry_failed(batch: Batch, user: Any) -> int:
+    """The failed rows wait to be made again, each as a new video made by ``user``; the
+    batch goes on."""
     with transaction.atomic():
         # The batch's row lock makes two clicks take turns: the second finds nothing failed.
         Batch.objects.select_for_update().filter(pk=batch.pk).first()
@@ -120,12 +121,12 @@ def retry_failed(batch: Batch) -> int:
         for row in failed:
             row.problem = ""
             row.generation = None
+            row.started_at = None
             row.submission_token = uuid.uuid4()
-            row.save(update_fields=["problem", "generation", "submission_token"])
+            row.save(update_fields=["problem", "generation", "started_at", "submission_token"])
         if failed:
-            now = timezone.now()
             Batch.objects.filter(pk=batch.pk).update(
-                finished_at=None, next_step_at=now, lease_until=None
+                created_by=user, finished_at=None, next_step_at=timezone.now(), lease_until=None
             )
     if failed:
         batch.refresh_from_db()

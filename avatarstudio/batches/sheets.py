@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO, Any
@@ -32,10 +34,16 @@ XLSX_UNPACKED_MAX_BYTES = 32 * 1024 * 1024
 XLSX_MAX_MEMBERS = 200
 XLSX_MAX_RATIO = 100
 ZIP_MAX_MEMBERS = 1000
+ZIP_MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # all the voices a batch reads from its ZIP
+MAX_COLUMNS = 50
 
 
 class SheetProblem(ValueError):
     """The file as a whole cannot be read; the message says what to do."""
+
+
+class TooLarge(SheetProblem):
+    """A voice file in the ZIP is larger than the provider takes."""
 
 
 @dataclass(frozen=True)
@@ -45,16 +53,18 @@ class SheetRow:
 
 
 def read_sheet(upload: IO[bytes] | None, pasted: str, max_rows: int) -> list[SheetRow]:
-    """The rows of an uploaded CSV or XLSX file, or of pasted text, with our column names."""
+    """The rows of an uploaded CSV or XLSX file, or of pasted text, with our column names.
+
+    Rows are read one at a time, and reading stops as soon as there are more than
+    ``max_rows``: a file cannot make us read (or pad out) more than a batch can hold."""
     if upload is not None:
         if upload.size > SHEET_MAX_BYTES:
             raise SheetProblem("The spreadsheet is larger than 5 MB. Split it into smaller ones.")
         content = upload.read()
-        is_xlsx = content[:4] == b"PK\x03\x04"
-        table = _xlsx_rows(content) if is_xlsx else _csv_rows(_decode(content))
-    else:
-        table = _csv_rows(pasted)
-    return _with_header(table, max_rows)
+        if content[:4] == b"PK\x03\x04":
+            return _with_header(_xlsx_rows(content), max_rows)
+        return _with_header(_csv_rows(_decode(content)), max_rows)
+    return _with_header(_csv_rows(pasted), max_rows)
 
 
 def _decode(content: bytes) -> str:
@@ -70,19 +80,20 @@ def _decode(content: bytes) -> str:
         return content.decode("cp1252", errors="replace")
 
 
-def _csv_rows(text: str) -> list[list[str]]:
+def _csv_rows(text: str) -> Iterator[list[str]]:
     text = text.lstrip("\ufeff")
     first_line = text.split("\n", 1)[0]
     separator = max(SEPARATORS, key=first_line.count)
     try:
-        return list(csv.reader(io.StringIO(text), delimiter=separator))
+        for row in csv.reader(io.StringIO(text), delimiter=separator):
+            yield row[:MAX_COLUMNS]
     except csv.Error as error:
         raise SheetProblem(
             f"The file could not be read as CSV ({error}). Save it again as CSV UTF-8 or XLSX."
         ) from None
 
 
-def _xlsx_rows(content: bytes) -> list[list[str]]:
+def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
     _check_zip(content)
     from openpyxl import load_workbook  # a second of import time only for those who use it
 
@@ -94,10 +105,11 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
         ) from None
     try:
         sheet = book.worksheets[0]
-        return [
-            ["" if cell is None else _cell_text(cell) for cell in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
+        # The size a sheet says it has is the sender's to write: a tiny file may claim a
+        # million rows of 16,384 columns, which read-only mode would pad out in memory.
+        sheet.reset_dimensions()
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+            yield ["" if cell is None else _cell_text(cell) for cell in row]
     finally:
         book.close()
 
@@ -128,10 +140,16 @@ def _check_zip(content: bytes) -> None:
         )
 
 
-def _with_header(table: list[list[str]], max_rows: int) -> list[SheetRow]:
-    lines = [
-        (number, row) for number, row in enumerate(table, start=1) if any(_clean(c) for c in row)
-    ]
+def _with_header(table: Iterator[list[str]], max_rows: int) -> list[SheetRow]:
+    lines = []
+    for number, row in enumerate(table, start=1):
+        if any(map(_clean, row)):
+            lines.append((number, row))
+        if len(lines) > max_rows + 1:  # the header and one row too many: enough to say so
+            raise SheetProblem(
+                f"The spreadsheet has more than {max_rows:,} rows; a batch takes at most "
+                f"{max_rows:,}. Split it into several batches."
+            )
     if not lines:
         raise SheetProblem("The spreadsheet has no rows. Add a header row and one row a video.")
     header = lines[0][1]
@@ -142,11 +160,6 @@ def _with_header(table: list[list[str]], max_rows: int) -> list[SheetRow]:
             "mode and prompt. We found: " + ", ".join(_clean(c) for c in header if _clean(c))
         )
     rows = lines[1:]
-    if len(rows) > max_rows:
-        raise SheetProblem(
-            f"The spreadsheet has {len(rows):,} rows; a batch takes at most {max_rows:,}. "
-            "Split it into several batches."
-        )
     return [
         SheetRow(
             number=number,
@@ -176,6 +189,7 @@ class VoiceFiles:
         self.archive: zipfile.ZipFile | None = None
         self.members: dict[str, zipfile.ZipInfo] = {}
         self.max_bytes = max_bytes
+        self.unpacked = 0
         if upload is None:
             return
         try:
@@ -199,12 +213,20 @@ class VoiceFiles:
 
     def read(self, member: zipfile.ZipInfo) -> bytes:
         """One member's bytes, refused past ``max_bytes`` however small its directory says it
-        is (the directory is the sender's to write)."""
+        is (the directory is the sender's to write), and once the batch has read
+        ``ZIP_MAX_UNPACKED_BYTES`` in all. Raises TooLarge, or SheetProblem when the member
+        cannot be read (encrypted, damaged, an unknown compression)."""
         assert self.archive is not None
         if member.file_size > self.max_bytes:
-            raise SheetProblem("too large")
-        with self.archive.open(member) as handle:
-            content = handle.read(self.max_bytes + 1)
+            raise TooLarge
+        try:
+            with self.archive.open(member) as handle:
+                content = handle.read(self.max_bytes + 1)
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError):
+            raise SheetProblem("could not be read from the ZIP") from None
         if len(content) > self.max_bytes:
-            raise SheetProblem("too large")
+            raise TooLarge
+        self.unpacked += len(content)
+        if self.unpacked > ZIP_MAX_UNPACKED_BYTES:
+            raise SheetProblem("is past the 200 MB of voices a batch reads")
         return content

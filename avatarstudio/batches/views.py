@@ -17,7 +17,7 @@ from avatarstudio.accounts.access import get_for_team_or_404, team_role_required
 from avatarstudio.accounts.models import Role
 from avatarstudio.batches import services
 from avatarstudio.batches.forms import BatchForm
-from avatarstudio.batches.models import Batch
+from avatarstudio.batches.models import Batch, BatchProgress, BatchRow
 from avatarstudio.core.ratelimit import rate_limited
 from avatarstudio.core.streaming import zip_response
 from avatarstudio.kling import voices as tts_voices
@@ -28,7 +28,8 @@ from avatarstudio.studio.quotas import QuotaExceeded
 @require_GET
 def batch_list(request: HttpRequest) -> HttpResponse:
     batches = list(Batch.objects.for_team(request.team).select_related("created_by")[:50])
-    rows = [(batch, batch.progress()) for batch in batches]
+    counts = BatchRow.objects.filter(batch__in=batches).progress_by_batch()
+    rows = [(batch, counts.get(batch.pk, BatchProgress())) for batch in batches]
     return TemplateResponse(request, "batches/list.html", {"rows": rows})
 
 
@@ -60,6 +61,8 @@ def batch_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     }
     if batch.is_draft:
         context["estimate"] = services.estimate(batch)
+    else:
+        context["downloadable"] = batch.rows.downloadable_by(request.membership).count()
     if request.htmx and not batch.is_draft:
         return TemplateResponse(request, "batches/detail.html#batch-progress", context)
     return TemplateResponse(request, "batches/detail.html", context)
@@ -101,7 +104,7 @@ def retry_failed(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     batch = get_for_team_or_404(request, Batch.objects.all(), Role.MEMBER, pk=pk)
     if batch.is_draft:
         raise Http404("This batch has not started.")
-    count = services.retry_failed(batch)
+    count = services.retry_failed(batch, request.user)
     if count:
         messages.success(request, f"Making {count} failed {'row' if count == 1 else 'rows'} again.")
     else:
@@ -114,12 +117,10 @@ def retry_failed(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def download_all(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """Every ready clip of the batch (that this member may download) in one ZIP, streamed."""
     batch = get_for_team_or_404(request, Batch.objects.all(), pk=pk)
-    rows = batch.rows.ready().select_related("generation__clip").order_by("number")
+    rows = batch.rows.downloadable_by(request.membership).select_related("generation__clip")
     members = []
-    for row in rows:
+    for row in rows.order_by("number"):
         clip = row.generation.clip
-        if clip.in_trash or not clip.may_be_downloaded_by(request.membership):
-            continue
         name = slugify(clip.title, allow_unicode=True)[:60] or "clip"
         members.append((f"{row.number:03d}-{name}.mp4", clip.video, clip.size_bytes))
     if not members:

@@ -69,3 +69,10 @@ def consent_path(consent: Any, filename: str) -> str:
 
 def batch_row_path(row: Any, filename: str) -> str:
     return batch_name(row.batch.team_id, row.batch_id, f"row-{row.number}-{filename}")
+
+
+def safe_extension(name: str) -> str:
+    """The extension of a file name a person chose, letters and digits only (``bin`` when it
+    has none): the name is theirs to choose and ours to distrust."""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in (name or "") else ""
+    return "".join(c for c in extension if c.isalnum())[:8] or "bin"

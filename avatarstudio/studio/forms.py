@@ -354,9 +354,10 @@ class GenerationForm(ConsentFields, ScriptFields):
         data = super().clean()
         avatar = data.get("avatar")
         if avatar is not None:
-            if not avatar.usable:
-                message = avatar.consent.withdrawn_message if avatar.consent else ""
-                self.add_error(None, message or "This avatar has no consent on record.")
+            if avatar.consent is None:
+                self.add_error(None, "This avatar has no consent on record.")
+            elif (withdrawn := avatar.withdrawn_consent()) is not None:
+                self.add_error(None, withdrawn.withdrawn_message)
         else:
             self._clean_photo_source(data)
             if self.team.require_consent:

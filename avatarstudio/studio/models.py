@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from avatarstudio.accounts.models import Team
+from avatarstudio.avatars.models import Consent
 from avatarstudio.core import paths
 from avatarstudio.core.choices import Mode
 from avatarstudio.kling import voices as tts_voices
@@ -102,6 +103,10 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
     def active(self) -> GenerationQuerySet:
         return self.filter(status__in=ACTIVE)
 
+    def made(self) -> GenerationQuerySet:
+        """Ready, with its clip in the library."""
+        return self.filter(status=Status.READY, clip__isnull=False)
+
     def finished(self) -> GenerationQuerySet:
         """Ready or failed: nothing more will happen to them."""
         return self.exclude(status__in=ACTIVE)
@@ -181,6 +186,7 @@ class Generation(models.Model):
     consent = models.ForeignKey(
         "avatars.Consent", models.SET_NULL, null=True, blank=True, related_name="generations"
     )
+    face_digest = models.CharField(max_length=64, blank=True)  # SHA-256 of the photo sent
     submission_token = models.UUIDField(null=True, blank=True)
     callback_token = models.CharField(max_length=64, unique=True, default=new_callback_token)
     retry_of = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+")
@@ -232,6 +238,14 @@ class Generation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("studio:generation", args=[self.pk])
+
+    def withdrawn_consent(self) -> Any:
+        """The withdrawn consent that stops a new video of this face (its own, or another
+        given for the same photo), or None. A part asks about its long video's face."""
+        video = self.parent if self.parent_id else self
+        if not video.consent_id and not video.face_digest:
+            return None
+        return Consent.objects.blocking(video.team_id, video.consent_id, video.face_digest).first()
 
     def save_step(self) -> bool:
         """Save what a step did; False, and nothing saved, when the row was deleted while the

@@ -26,8 +26,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from avatarstudio.accounts.models import Team
-from avatarstudio.avatars.models import Avatar, Consent, record_consent, withdrawn_consent_of
+from avatarstudio.avatars.models import (
+    Avatar,
+    Consent,
+    digest_of,
+    record_consent,
+    withdrawn_consent_of,
+)
 from avatarstudio.avatars.services import KnownPhoto
+from avatarstudio.core import paths
 from avatarstudio.kling.limits import provider_limits
 from avatarstudio.kling.voices import TtsVoice
 from avatarstudio.media.fetch import TooLarge, TooSlow, UnsafeURL, fetch_bytes
@@ -75,13 +82,14 @@ def start_from_form(team: Team, user: Any, data: dict[str, Any]) -> Generation:
     requires it; a saved avatar's face comes with its own."""
     if refused := quotas.refusal(team, user):
         raise quotas.QuotaExceeded(refused)
-    if avatar := data.get("avatar"):
-        face = avatar_face(avatar)
-    else:
-        face = _uploaded_face(team, user, data)
+    avatar = data.get("avatar")
+    face = avatar_face(avatar) if avatar else _uploaded_face(team, data)
     voice = _voice_arguments(team, user, data)
     repairs = face.pop("repairs") + voice.pop("repairs", [])
-    consent = face["consent"] if avatar is None else None  # recorded here, for this video
+    given = face.pop("given", None)  # the uploaded photo's bytes, as the member gave them
+    consent = None  # recorded here, for this video, once everything else is ready
+    if avatar is None and team.require_consent:
+        face["consent"] = consent = _consent_for(team, user, data, face["photo"], given)
     try:
         generation = start_generation(
             team=team,
@@ -93,7 +101,7 @@ def start_from_form(team: Team, user: Any, data: dict[str, Any]) -> Generation:
             **face,
             **voice,
         )
-    except quotas.QuotaExceeded:
+    except BaseException:
         if consent is not None:
             _forget_consent(consent)  # nothing was made under it
         raise
@@ -108,10 +116,10 @@ def start_from_form(team: Team, user: Any, data: dict[str, Any]) -> Generation:
 def avatar_face(avatar: Avatar) -> dict[str, Any]:
     """What ``start_generation`` takes from a saved avatar: its face as it is sent, with the
     original and what was repaired, and the consent it stands under."""
-    if not avatar.usable:
-        raise InputProblem(
-            "avatar", avatar.consent.withdrawn_message if avatar.consent else NO_CONSENT
-        )
+    if avatar.consent is None:
+        raise InputProblem("", NO_CONSENT)
+    if (withdrawn := avatar.withdrawn_consent()) is not None:
+        raise InputProblem("", withdrawn.withdrawn_message)
     return {
         "photo": avatar.photo.open("rb"),
         "photo_extension": avatar.photo.name.rsplit(".", 1)[-1],
@@ -122,8 +130,8 @@ def avatar_face(avatar: Avatar) -> dict[str, Any]:
     }
 
 
-def _uploaded_face(team: Team, user: Any, data: dict[str, Any]) -> dict[str, Any]:
-    """An uploaded (or fetched) face as it is sent, and the consent recorded for it."""
+def _uploaded_face(team: Team, data: dict[str, Any]) -> dict[str, Any]:
+    """An uploaded (or fetched) face as it is sent, with its original's bytes."""
     if data.get("photo_url"):
         original, checked = fetch_photo(data["photo_url"], data["photo_choices"])
         original.seek(0)
@@ -131,26 +139,36 @@ def _uploaded_face(team: Team, user: Any, data: dict[str, Any]) -> dict[str, Any
             raise InputProblem("photo_url", withdrawn.withdrawn_message)
     else:
         original, checked = data["photo"], data["photo_check"]
-    consent = None
-    if team.require_consent:
-        original.seek(0)
-        consent = record_consent(
-            team,
-            user,
-            data["consent_statement"],
-            photo=checked.sent.content,
-            original=original.read(),
-            document=data.get("consent_document"),
-            audit=False,
-        )
+    original.seek(0)
+    given = original.read()
     photo = _originals("photo", original, checked.sent.repairs)
     return {
         "photo": ContentFile(checked.sent.content),
         "photo_extension": checked.sent.extension,
         "photo_original": photo.get("photo_original"),
         "repairs": photo.get("repairs", []),
-        "consent": consent,
+        "consent": None,
+        "given": given,
     }
+
+
+def _consent_for(
+    team: Team, user: Any, data: dict[str, Any], photo: File, given: bytes | None
+) -> Consent:
+    """The consent the member confirmed for an uploaded face (its audit entry is written
+    once the video exists)."""
+    photo.seek(0)
+    sent = photo.read()
+    photo.seek(0)
+    return record_consent(
+        team,
+        user,
+        data["consent_statement"],
+        photo=sent,
+        original=given,
+        document=data.get("consent_document"),
+        audit=False,
+    )
 
 
 def _forget_consent(consent: Consent) -> None:
@@ -315,6 +333,9 @@ def start_generation(
         consent=consent,
     )
     generation.repairs = repairs or []
+    photo.seek(0)
+    generation.face_digest = digest_of(photo.read())
+    photo.seek(0)
     generation.photo.save(f"photo.{photo_extension}", photo, save=False)
     if audio is not None:
         generation.audio.save(f"voice.{audio_extension}", audio, save=False)
@@ -353,11 +374,8 @@ def long_video_parts(audio_seconds: float | None) -> int:
 
 
 def _safe_name(upload: Any) -> str:
-    """The original's name for storage: its extension only, as a person's file name is theirs
-    to choose and ours to distrust."""
-    name = getattr(upload, "name", "") or ""
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
-    return "file." + ("".join(c for c in extension if c.isalnum())[:8] or "bin")
+    """The original's name for storage: its extension only."""
+    return "file." + paths.safe_extension(getattr(upload, "name", "") or "")
 
 
 class FaceNotAllowed(Exception):
@@ -365,8 +383,8 @@ class FaceNotAllowed(Exception):
 
 
 def ensure_face_allowed(generation: Generation) -> None:
-    if generation.consent_id and generation.consent.is_withdrawn:
-        raise FaceNotAllowed(generation.consent.withdrawn_message)
+    if (withdrawn := generation.withdrawn_consent()) is not None:
+        raise FaceNotAllowed(withdrawn.withdrawn_message)
 
 
 def try_again(generation: Generation, user: Any) -> Generation:
@@ -430,13 +448,18 @@ def try_failed_parts_again(video: Generation, user: Any) -> Generation:
 
 def known_photo_of(generation: Generation) -> KnownPhoto:
     """A video's face as "Save as avatar" keeps it: as sent, its original, what was repaired,
-    and the consent it was made under (when it stands)."""
+    and the consent it was made under. Raises FaceNotAllowed when a consent of this face
+    was withdrawn."""
     with generation.photo.open("rb") as handle:
         content = handle.read()
     original = None
     if generation.photo_original:
         with generation.photo_original.open("rb") as handle:
             original = handle.read()
+    if (withdrawn := withdrawn_consent_of(generation.team, content, original or b"")) or (
+        withdrawn := generation.withdrawn_consent()
+    ):
+        raise FaceNotAllowed(withdrawn.withdrawn_message)
     consent = generation.consent if generation.consent_id else None
     return KnownPhoto(
         content=content,
@@ -444,7 +467,7 @@ def known_photo_of(generation: Generation) -> KnownPhoto:
         original=original,
         original_extension=generation.photo_original.name.rsplit(".", 1)[-1] if original else "",
         repairs=[repair for repair in generation.repairs if repair.get("of") == "photo"],
-        consent=consent if consent is not None and not consent.is_withdrawn else None,
+        consent=consent,
     )
 
 

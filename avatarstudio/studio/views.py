@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.files.storage import default_storage
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -246,12 +247,13 @@ def retry(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def save_as_avatar(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """ "Save as avatar" after a video made from a bare upload: its face, already checked and
     sent, becomes a saved avatar (with the consent it was made under, or a new one)."""
-    generations = Generation.objects.videos().select_related("consent", "voice")
+    generations = Generation.objects.videos().made().select_related("consent", "voice", "clip")
     generation = get_for_team_or_404(request, generations, Role.MEMBER, pk=pk)
-    if generation.consent_id and generation.consent.is_withdrawn:
-        messages.error(request, generation.consent.withdrawn_message)
+    try:
+        known = services.known_photo_of(generation)
+    except services.FaceNotAllowed as refusal:
+        messages.error(request, str(refusal))
         return redirect(generation)
-    known = services.known_photo_of(generation)
     form = AvatarForm(
         request.POST or None,
         request.FILES or None,
@@ -261,9 +263,13 @@ def save_as_avatar(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         initial=services.avatar_defaults_of(generation),
     )
     if request.method == "POST" and form.is_valid():
-        avatar = save_avatar(request.team, request.user, form.cleaned_data, known)
-        messages.success(request, f"Saved the avatar {avatar.name}.")
-        return redirect(avatar)
+        try:
+            avatar = save_avatar(request.team, request.user, form.cleaned_data, known)
+        except IntegrityError:  # the same name saved at the same moment
+            form.add_error("name", "The team already has an avatar of this name.")
+        else:
+            messages.success(request, f"Saved the avatar {avatar.name}.")
+            return redirect(avatar)
     context = {"form": form, "creating": True, "from_generation": generation}
     return TemplateResponse(request, "avatars/form.html", context)
 

@@ -156,3 +156,44 @@ def test_save_as_avatar_keeps_the_face_and_the_consent_of_the_video(team, member
     assert avatar.consent == generation.consent
     assert avatar.photo.read() == generation.photo.read()
     assert Consent.objects.count() == 1
+
+
+def test_a_face_withdrawn_under_another_consent_is_not_saved_as_an_avatar_nor_retried(
+    team, member, admin, provider
+):
+    team.require_consent = False  # the first video records no consent of its own
+    team.save()
+    client_in(team, member).post("/create/", bare_upload())
+    generation = Generation.objects.get()
+    drive(generation)
+    Generation.objects.filter(pk=generation.pk).update(retry_helps=True)
+    avatar = make_avatar(team, member, "Ana", photo=generation.photo.read())
+    avatar.consent.withdraw(admin.memberships.get(team=team))
+    client = client_in(team, member)
+    response = client.get(f"/generations/{generation.pk}/save-avatar/", follow=True)
+    assert "Consent to use this face was withdrawn" in response.content.decode()
+    Generation.objects.filter(pk=generation.pk).update(status=Status.FAILED)
+    response = client.post(f"/generations/{generation.pk}/retry/", follow=True)
+    assert "Consent to use this face was withdrawn" in response.content.decode()
+    assert Generation.objects.count() == 1
+
+
+def test_a_start_that_breaks_leaves_no_consent_behind(team, member, monkeypatch):
+    from avatarstudio.studio import services
+
+    def storage_is_down(**kwargs):
+        raise OSError("the disk is full")
+
+    monkeypatch.setattr(services, "start_generation", storage_is_down)
+    client = client_in(team, member)
+    client.raise_request_exception = False
+    response = client.post("/create/", bare_upload(consent_statement="self"))
+    assert response.status_code == 500
+    assert not Consent.objects.exists()
+
+
+def test_a_video_not_made_yet_cannot_be_saved_as_an_avatar(team, member):
+    generation = video_of(make_avatar(team, member), member)
+    assert (
+        client_in(team, member).get(f"/generations/{generation.pk}/save-avatar/").status_code == 404
+    )

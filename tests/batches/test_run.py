@@ -172,3 +172,63 @@ def test_drafts_nobody_started_are_forgotten_after_a_day(team, member):
     assert services.forget_old_drafts() == 0
     assert services.forget_old_drafts(timezone.now() + timedelta(days=2)) == 1
     assert not Batch.objects.exists()
+
+
+def test_a_clip_deleted_for_good_is_not_made_again_and_the_batch_still_ends(team, member, provider):
+    batch = started_batch(team, member, 2)
+    run_step(batch)
+    first, second = (row.generation for row in batch.rows.order_by("number"))
+    drive(first)
+    drive(second)
+    first.clip.delete_forever()
+    assert run_step(batch) == "finished"
+    row = batch.rows.get(number=2)
+    assert row.state == RowState.GONE and row.generation is None
+    assert Generation.objects.count() == 1
+    page = client_in(team, member).get(batch.get_absolute_url()).content.decode()
+    assert "Clip deleted" in page and 'hx-trigger="every 3s"' not in page
+
+
+def test_a_row_that_breaks_unexpectedly_does_not_hold_up_the_others(
+    team, member, provider, monkeypatch
+):
+    from avatarstudio.batches import steps
+
+    batch = started_batch(team, member, 2)
+    real = steps._voice_of
+
+    def breaks_on_the_first(batch_, row):
+        if row.number == 2:
+            raise FileNotFoundError("the avatar's file is gone")
+        return real(batch_, row)
+
+    monkeypatch.setattr(steps, "_voice_of", breaks_on_the_first)
+    assert run_step(batch) == "started 1"
+    broken = batch.rows.get(number=2)
+    assert broken.state == RowState.FAILED and "we have logged it" in broken.problem
+    assert batch.rows.get(number=3).generation is not None
+
+
+def test_no_script_is_spoken_for_a_row_the_monthly_limit_cannot_hold(team, member, provider):
+    from avatarstudio.studio.models import SpeechCall
+
+    batch = started_batch(team, member, 1)
+    team.monthly_limit_seconds = 1
+    team.save()
+    run_step(batch)
+    row = batch.rows.get()
+    assert row.state == RowState.FAILED and "monthly limit" in row.problem
+    assert not SpeechCall.objects.exists()
+
+
+def test_a_batch_whose_maker_left_stops_and_is_made_again_by_who_retries_it(
+    team, member, admin, provider
+):
+    batch = started_batch(team, member, 1)
+    team.memberships.get(user=member).delete()
+    assert run_step(batch) == "finished"
+    row = batch.rows.get()
+    assert "no longer in the team" in row.problem
+    client_in(team, admin).post(f"/batches/{batch.pk}/retry/")
+    assert run_step(batch) == "started 1"
+    assert batch.rows.get().generation.created_by == admin

@@ -4,6 +4,7 @@ pasted cells; a file that is not what it claims is refused with what to do."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -77,7 +78,7 @@ def test_a_sheet_without_a_script_or_audio_column_says_what_columns_to_use():
 
 def test_more_rows_than_a_batch_takes_are_refused():
     content = ("script\n" + "Hello\n" * 501).encode()
-    with pytest.raises(SheetProblem, match="501 rows; a batch takes at most 500"):
+    with pytest.raises(SheetProblem, match="more than 500 rows; a batch takes at most 500"):
         read_sheet(upload(content), "", 500)
 
 
@@ -99,3 +100,36 @@ def test_a_voice_file_larger_than_its_directory_claims_is_cut_off():
     files = VoiceFiles(io.BytesIO(archive.getvalue()), max_bytes=10)
     with pytest.raises(SheetProblem):
         files.read(files.find("big.wav"))
+
+
+def test_a_tiny_workbook_claiming_a_huge_sheet_is_read_only_as_far_as_its_rows_go():
+    book = Workbook()
+    book.active.append(["script"])
+    book.active.append(["Hello there"])
+    content = io.BytesIO()
+    book.save(content)
+    packed = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content.getvalue())) as original,
+        zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as forged,
+    ):
+        for member in original.infolist():
+            data = original.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', data)
+            forged.writestr(member, data)
+    rows = read_sheet(upload(packed.getvalue(), "rows.xlsx"), "", 500)
+    assert values(rows) == [{"script": "Hello there"}]
+
+
+def test_an_encrypted_voice_file_is_a_problem_of_its_row_not_a_crash():
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("intro.mp3", b"mp3")
+    content = bytearray(archive.getvalue())
+    content[6] |= 0x1  # the member's "encrypted" flag, in its local header
+    directory = content.rfind(b"PK\x01\x02")
+    content[directory + 8] |= 0x1  # and in the central directory
+    files = VoiceFiles(io.BytesIO(bytes(content)), max_bytes=10)
+    with pytest.raises(SheetProblem, match="could not be read"):
+        files.read(files.find("intro.mp3"))

@@ -30,7 +30,6 @@ from django.utils import timezone
 
 from avatarstudio.accounts.keys import client_for_team
 from avatarstudio.accounts.models import Team
-from avatarstudio.avatars.models import Consent
 from avatarstudio.core import paths
 from avatarstudio.core.logs import add_to_log_context, log_context
 from avatarstudio.kling.errors import (
@@ -225,22 +224,15 @@ def _key_is_busy(generation: Generation) -> bool:
     return running.count() >= settings.KLING_MAX_CONCURRENT
 
 
-def _consent_withdrawn(generation: Generation) -> bool:
-    """Whether the face's consent was withdrawn since the video was started (a part is its
-    long video's face)."""
-    video = generation.parent if generation.parent_id else generation
-    if video.consent_id is None:
-        return False
-    return Consent.objects.filter(pk=video.consent_id, withdrawn_at__isnull=False).exists()
-
-
 def submit(generation: Generation) -> str:
     if generation.parent_id and not _video_goes_on(generation):
         return parts.stop_part(generation)
-    if generation.create_sent_at is None and _consent_withdrawn(generation):
+    if generation.create_sent_at is None and generation.withdrawn_consent() is not None:
         return fail(
             generation,
-            "Consent to use this face was withdrawn before the video was sent to Kling. "
+            "Consent to use this face was withdrawn before this part was sent to Kling."
+            if generation.parent_id
+            else "Consent to use this face was withdrawn before the video was sent to Kling. "
             "Nothing was charged.",
             code="consent_withdrawn",
             fixable_by=FixableBy.USER,
