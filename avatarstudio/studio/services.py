@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -408,7 +408,19 @@ def try_again(generation: Generation, user: Any) -> Generation:
         consent=generation.consent,
     )
     Generation.objects.filter(pk=copy.pk).update(retry_of=generation)
+    _hand_batch_row_to(generation, copy)
     return copy
+
+
+def _hand_batch_row_to(generation: Generation, copy: Generation) -> None:
+    """A batch row's video tried again by hand: the row follows the new video, so "Retry
+    failed rows" does not make it a third time (the batch app's relation, by its name)."""
+    try:
+        row = generation.batch_row
+    except ObjectDoesNotExist:
+        return
+    row.generation = copy
+    row.save(update_fields=["generation"])
 
 
 def try_failed_parts_again(video: Generation, user: Any) -> Generation:

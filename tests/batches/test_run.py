@@ -232,3 +232,14 @@ def test_a_batch_whose_maker_left_stops_and_is_made_again_by_who_retries_it(
     client_in(team, admin).post(f"/batches/{batch.pk}/retry/")
     assert run_step(batch) == "started 1"
     assert batch.rows.get().generation.created_by == admin
+
+
+def test_a_row_tried_again_by_hand_follows_its_new_video(team, member, provider):
+    batch = started_batch(team, member, 1)
+    run_step(batch)
+    failed = batch.rows.get().generation
+    Generation.objects.filter(pk=failed.pk).update(status=Status.FAILED, retry_helps=True)
+    client_in(team, member).post(f"/generations/{failed.pk}/retry/")
+    row = batch.rows.get()
+    assert row.generation_id not in (None, failed.pk)
+    assert services.retry_failed(batch, member) == 0  # nothing failed is left to make again
