@@ -294,7 +294,7 @@ KLING_EXTERNAL_ID_LOOKUP = env_str("KLING_EXTERNAL_ID_LOOKUP", "path")
 KLING_TIMEOUT_SECONDS = env_float("KLING_TIMEOUT_SECONDS", 30.0)
 # Tasks one provider key runs at once (Kling's resource packs allow 5 to 20): more wait here.
 KLING_MAX_CONCURRENT = env_int("KLING_MAX_CONCURRENT", 3)
-# A batch's videos running at once; 0 means KLING_MAX_CONCURRENT.
+# A batch's videos running at once; 0 means one fewer than KLING_MAX_CONCURRENT (at least 1).
 BATCH_ROWS_AT_ONCE = env_int("BATCH_ROWS_AT_ONCE", 0)
 # The longest voice made into one video, in parts of at most the provider's maximum.
 LONG_VIDEO_MAX_SECONDS = env_float("LONG_VIDEO_MAX_SECONDS", 600.0)
