@@ -35,6 +35,24 @@ def join(team: Team, role: Role):
     return user
 
 
+def migrate_to(targets):
+    """Migrate the test database to ``targets``; the apps as they were then."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def migrate_to_the_latest() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    migrate_to(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)

@@ -149,11 +149,8 @@ class DefaultsFields(forms.Form):
 
     def clean_prompt(self) -> str:
         prompt = (self.cleaned_data.get("prompt") or "").strip()
-        limit = self.limits.prompt_max_chars
-        if len(prompt) > limit:
-            raise ValidationError(
-                f"The prompt is {len(prompt):,} characters; Kling accepts at most {limit:,}."
-            )
+        if problem := self.limits.prompt_problem(prompt):
+            raise ValidationError(problem)
         return prompt
 
     def clean_voice_sample(self) -> voice_repair.RepairedVoice | None:

@@ -226,11 +226,8 @@ class RowChecker:
         prompt = values.get("prompt", "")
         if not prompt and plan.avatar is not None:
             prompt = plan.avatar.prompt
-        if len(prompt) > self.limits.prompt_max_chars:
-            plan.problems.append(
-                f"The prompt is {len(prompt):,} characters; Kling accepts at most "
-                f"{self.limits.prompt_max_chars:,}."
-            )
+        if problem := self.limits.prompt_problem(prompt):
+            plan.problems.append(problem)
         plan.prompt = prompt
 
 

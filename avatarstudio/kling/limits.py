@@ -32,6 +32,15 @@ class ProviderLimits:
     tts_max_speed: float = 2.0
     tts_languages: tuple[str, ...] = ("zh", "en")
 
+    def prompt_problem(self, prompt: str) -> str:
+        """What is wrong with a prompt for Kling, in words for the person; "" when nothing."""
+        if len(prompt) <= self.prompt_max_chars:
+            return ""
+        return (
+            f"The prompt is {len(prompt):,} characters; Kling accepts at most "
+            f"{self.prompt_max_chars:,}. Shorten it."
+        )
+
     @classmethod
     def from_table(cls, table: dict[str, Any] | None) -> ProviderLimits:
         known = {f.name for f in fields(cls)}

@@ -341,13 +341,8 @@ class GenerationForm(ConsentFields, ScriptFields):
 
     def clean_prompt(self) -> str:
         prompt = self.cleaned_data.get("prompt", "").strip()
-        limit = self.limits.prompt_max_chars
-        if len(prompt) > limit:
-            raise ValidationError(
-                f"The prompt is {len(prompt):,} characters; Kling accepts at most {limit:,}. "
-                "Shorten it.",
-                code="prompt_too_long",
-            )
+        if problem := self.limits.prompt_problem(prompt):
+            raise ValidationError(problem, code="prompt_too_long")
         return prompt
 
     def clean(self) -> dict[str, Any]:

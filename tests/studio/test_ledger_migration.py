@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.helpers import migrate_to, migrate_to_the_latest
 
 TEAMS = ("accounts", "0003_server_key_allowance")  # the teams of the time, before consent
 BEFORE = [("studio", "0003_ledger_and_speech_calls"), ("library", "0003_clip_mode_choices"), TEAMS]
@@ -15,17 +15,10 @@ AFTER = [
 ]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_earlier_generations_get_the_entries_the_pipeline_would_have_written():
     try:
-        apps = migrate(BEFORE)
+        apps = migrate_to(BEFORE)
         user = apps.get_model("auth", "User").objects.create(username="old@example.com")
         team = apps.get_model("accounts", "Team").objects.create(name="Old team")
         Generation = apps.get_model("studio", "Generation")
@@ -43,7 +36,7 @@ def test_earlier_generations_get_the_entries_the_pipeline_would_have_written():
         unsaved = made("failed", audio_seconds=8.0, result_url="https://example.com/v.mp4")
         refused = made("failed", audio_seconds=9.0)
 
-        apps = migrate(AFTER)
+        apps = migrate_to(AFTER)
         entries = {
             entry.generation_id: (entry.charge, entry.reserved_seconds, entry.seconds)
             for entry in apps.get_model("studio", "LedgerEntry").objects.all()
@@ -55,4 +48,4 @@ def test_earlier_generations_get_the_entries_the_pipeline_would_have_written():
         }
         assert refused not in entries
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_the_latest()
