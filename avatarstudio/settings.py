@@ -383,6 +383,8 @@ FETCH_ALLOWED_PORTS = [int(port) for port in env_list("FETCH_ALLOWED_PORTS", ["8
 PHOTO_FETCH_DEADLINE_SECONDS = env_float("PHOTO_FETCH_DEADLINE_SECONDS", 15.0)
 # The deep health check (storage write, queue) answers only to this bearer token.
 HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")
+# /metrics (Prometheus) answers only to "Authorization: Bearer <METRICS_TOKEN>"; 404 while empty.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # The provider's input rules (see avatarstudio/kling/limits.py for every key and default).

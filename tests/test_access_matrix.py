@@ -185,6 +185,8 @@ EXPECTATIONS: dict[str, Expect] = {
         method="POST",
         kwargs=lambda world: {"token": world.generation.callback_token},
     ),
+    # Prometheus scrapes with its own token; without it, nobody learns the page exists.
+    "studio:metrics": Expect(same(404)),
     "studio:signed_input": Expect(
         same(200),
         kwargs=lambda world: {

@@ -69,11 +69,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_safe
 def healthz_deep(request: HttpRequest) -> JsonResponse:
-    token = settings.HEALTHZ_TOKEN
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+    if not bearer_matches(request, settings.HEALTHZ_TOKEN):
         raise Http404
     return _report(request, CHECKS)
+
+
+def bearer_matches(request: HttpRequest, token: str) -> bool:
+    """The request carries ``Authorization: Bearer <token>``; never true while no token is set."""
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return bool(token) and hmac.compare_digest(given.encode(), token.encode())
 
 
 def _report(request: HttpRequest, checks: dict[str, Callable[[], dict]]) -> JsonResponse:

@@ -206,6 +206,7 @@ class Generation(models.Model):
     provider_units = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
     # How long Kling took, from its own timestamps: what the poll plan learns from.
     provider_seconds = models.FloatField(null=True, blank=True)
+    provider_finished_at = models.DateTimeField(null=True, blank=True)  # Kling's own clock
     create_sent_at = models.DateTimeField(null=True, blank=True)
     create_calls = models.PositiveIntegerField(default=0)
     retries = models.PositiveIntegerField(default=0)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("voices/<uuid:pk>/audio", views.voice_audio, name="voice_audio"),
     path("hooks/kling/<token:token>/", views.kling_hook, name="kling_hook"),
     path("inputs/<token:token>/", views.signed_input, name="signed_input"),
+    path("metrics", views.prometheus_metrics, name="metrics"),
     path("team/usage/", views.usage_page, name="usage"),
 ]

@@ -17,9 +17,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django_htmx.http import HttpResponseClientRedirect
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from avatarstudio.accounts.access import get_for_team_or_404, require_role, team_role_required
 from avatarstudio.accounts.models import Role
@@ -29,11 +36,12 @@ from avatarstudio.avatars.models import VoiceKind as AvatarVoice
 from avatarstudio.avatars.services import save_avatar
 from avatarstudio.core.choices import Mode
 from avatarstudio.core.formatting import plain_number
+from avatarstudio.core.health import bearer_matches
 from avatarstudio.core.ratelimit import rate_limited
 from avatarstudio.core.streaming import file_response, stored_file_response
 from avatarstudio.kling import webhooks
 from avatarstudio.library.models import Clip
-from avatarstudio.studio import charts, ledger, quotas, services
+from avatarstudio.studio import charts, ledger, metrics, quotas, services
 from avatarstudio.studio.forms import (
     GenerationForm,
     PhotoCheckForm,
@@ -203,6 +211,7 @@ def generation_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "show_parts": "parts" in request.GET and generation.is_long,
     }
     if request.htmx:
+        metrics.count_poll()
         # Polled from its own page, the card also brings the page's heading up to date.
         context["oob_heading"] = _polled_from(request, generation.get_absolute_url())
         return TemplateResponse(request, "studio/generation.html#status-card", context)
@@ -296,6 +305,17 @@ def kling_hook(request: HttpRequest, token: str) -> HttpResponse:
         generation.refresh_from_db(fields=["next_step_at"])
         wake_up(generation)
     return HttpResponse(status=204)
+
+
+@never_cache
+@require_safe
+def prometheus_metrics(request: HttpRequest) -> HttpResponse:
+    """The app's figures for a Prometheus scraper holding ``METRICS_TOKEN``; 404 otherwise."""
+    if not bearer_matches(request, settings.METRICS_TOKEN):
+        raise Http404
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(metrics.StudioCollector())
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 @require_GET

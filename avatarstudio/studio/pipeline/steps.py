@@ -381,6 +381,7 @@ def poll(generation: Generation) -> str:
         generation.provider_units = ledger.units(task.final_unit_deduction)
         if task.created_at and task.updated_at:
             generation.provider_seconds = (task.updated_at - task.created_at).total_seconds()
+            generation.provider_finished_at = task.updated_at
             poll_plan.learn(generation)
         generation.status = Status.SAVING
         generation.result_url = task.videos[0].url
