@@ -107,11 +107,15 @@ class StudioCollector(Collector):
     def _finish_to_clip(self) -> Metric:
         """Kling's finish to the clip in the library, over the last hour's videos (a long
         video's clip waits for its join, which its parts' figures would hide)."""
-        recent = Generation.objects.videos().filter(
-            status=Status.READY,
-            finished_at__gte=timezone.now() - RECENT,
-            provider_finished_at__isnull=False,
-        ).values_list("finished_at", "provider_finished_at")[:2000]
+        recent = (
+            Generation.objects.videos()
+            .filter(
+                status=Status.READY,
+                finished_at__gte=timezone.now() - RECENT,
+                provider_finished_at__isnull=False,
+            )
+            .values_list("finished_at", "provider_finished_at")[:2000]
+        )
         seconds = [max(0.0, (done - kling).total_seconds()) for done, kling in recent]
         figure = GaugeMetricFamily(
             "avatarstudio_finish_to_clip_seconds",
