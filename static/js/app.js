@@ -74,3 +74,27 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("focusin", (event) => {
   if (event.target.matches?.("input[data-copy]")) event.target.select();
 });
+
+// Status cards poll every 2 s while the page is seen; in a hidden tab only every 30 s (a tab
+// left open in the background should cost the server almost nothing), and at once when the
+// tab is shown again. Each card is replaced by every answer, so the time of its last poll is
+// kept by its address.
+(() => {
+  const HIDDEN_POLL_MS = 30000;
+  const lastPoll = new Map();
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const card = event.detail.elt;
+    if (!card.matches?.("[data-poll]")) return;
+    const url = card.getAttribute("hx-get");
+    const now = Date.now();
+    if (document.hidden && now - (lastPoll.get(url) || 0) < HIDDEN_POLL_MS) {
+      event.preventDefault();
+      return;
+    }
+    lastPoll.set(url, now);
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden || !window.htmx) return;
+    document.querySelectorAll("[data-poll]").forEach((card) => window.htmx.trigger(card, "poll-now"));
+  });
+})();

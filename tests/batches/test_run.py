@@ -186,7 +186,7 @@ def test_a_clip_deleted_for_good_is_not_made_again_and_the_batch_still_ends(team
     assert row.state == RowState.GONE and row.generation is None
     assert Generation.objects.count() == 1
     page = client_in(team, member).get(batch.get_absolute_url()).content.decode()
-    assert "Clip deleted" in page and 'hx-trigger="every 3s"' not in page
+    assert "Clip deleted" in page and 'hx-trigger="every 3s, poll-now"' not in page
 
 
 def test_a_row_that_breaks_unexpectedly_does_not_hold_up_the_others(

@@ -25,7 +25,7 @@ def owner_client(team, owner):
 def test_a_running_job_shows_a_card_that_polls_every_2_seconds(team, owner, generation):
     page = owner_client(team, owner).get(generation.get_absolute_url()).content.decode()
     assert 'data-status="queued"' in page
-    assert 'hx-trigger="every 2s"' in page
+    assert 'hx-trigger="every 2s, poll-now"' in page
     assert '<meta http-equiv="refresh" content="5">' in page  # inside <noscript>
     assert "Making your video" in page
 
