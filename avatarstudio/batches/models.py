@@ -1,9 +1,10 @@
 """A batch: many videos from one spreadsheet, each row one generation.
 
 The rows are the truth, like a generation's row: the batch's step (``batches.steps``) starts
-the next waiting rows whenever fewer than the provider's concurrency run, and a row remembers
-the generation it started under its own submission token, so a step that runs twice (a crash,
-a second wake-up) never starts a row twice.
+the next waiting rows whenever fewer than ``steps.rows_at_once()`` run, and a row starts its
+video under its own submission token and remembers that it started (``started_at``), so a
+step that runs twice (a crash, a second wake-up) never starts a row twice, and a clip deleted
+for good is not made again.
 """
 
 from __future__ import annotations
