@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "avatarstudio.middleware.RequestSizeLimitMiddleware",
+    "avatarstudio.studio.middleware.UnchangedCardMiddleware",  # before the session is read
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -236,6 +237,21 @@ elif CACHE_URL:
     )
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Status cards' digests (avatarstudio/studio/cards.py), checked by every poll: every web
+# process and worker must see the same ones, so Redis when there is one, else a folder of
+# files beside the database (one machine). A poll whose token is older than
+# CARD_POLL_TOKEN_SECONDS is rendered again whatever the digests say.
+if "LOCATION" in CACHES["default"]:
+    CACHES["cards"] = {**CACHES["default"], "KEY_PREFIX": "avatarstudio-cards"}
+else:
+    CACHES["cards"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "cards"),
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+CARD_CACHE = "cards"
+CARD_POLL_TOKEN_SECONDS = env_int("CARD_POLL_TOKEN_SECONDS", 120)
 
 # Rate limits on the expensive actions, as amount/window/whose (user or ip; windows s, m, h, d
 # such as 10m), comma separated; empty turns one off. A refused request gets a 429 saying when

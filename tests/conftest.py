@@ -83,6 +83,7 @@ def _laptop_settings(settings, tmp_path: Path) -> None:
     the tests that are about them set their own (tests/test_rate_limits.py)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, "")
+    settings.CARD_CACHE = "default"  # in memory, and emptied between tests
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,

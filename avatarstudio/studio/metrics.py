@@ -2,13 +2,16 @@
 
 Nothing is kept in a process (gunicorn runs several, and a worker can die): each scrape
 counts the rows, so every web process answers the same. The one figure no row holds, the
-status-card polls served, is counted in the cache (Redis in production), where all processes
-add to it.
+status-card polls served, is counted in the cache (Redis in production), where every process
+adds its count once a second.
 """
 
 from __future__ import annotations
 
 import statistics
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -30,15 +33,60 @@ from avatarstudio.studio.models import (
 POLLS_KEY = "metrics:status-polls"
 OVERDUE_GRACE = timedelta(seconds=15)
 RECENT = timedelta(hours=1)
+FLUSH_SECONDS = 1.0
+UNCHANGED, RENDERED = "unchanged", "rendered"
 
 
-def count_poll() -> None:
-    """One status card served to a poll (``cache.incr`` is atomic in Redis)."""
-    if not cache.add(POLLS_KEY, 1, timeout=None):
+class _PollCounter:
+    """Polls served, by answer, added to the cache at most once a second per process: an
+    unchanged card's poll costs about as much as a static file, and a cache write each
+    would double it. A process that dies loses a second's count at most."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: Counter[str] = Counter()
+        self.flushed_at = 0.0
+
+    def count(self, answer: str) -> None:
+        with self.lock:
+            self.pending[answer] += 1
+            now = time.monotonic()
+            if now - self.flushed_at < FLUSH_SECONDS:
+                return
+            pending, self.pending, self.flushed_at = self.pending, Counter(), now
+        for answer, polls in pending.items():
+            _add(f"{POLLS_KEY}:{answer}", polls)
+
+    def flush(self) -> None:
+        with self.lock:
+            pending, self.pending = self.pending, Counter()
+        for answer, polls in pending.items():
+            _add(f"{POLLS_KEY}:{answer}", polls)
+
+
+def _add(key: str, amount: int) -> None:
+    """``cache.incr`` is atomic in Redis; ``add`` first makes the key when it is missing."""
+    if not cache.add(key, amount, timeout=None):
         try:
-            cache.incr(POLLS_KEY)
+            cache.incr(key, amount)
         except ValueError:  # evicted between the two calls
-            cache.add(POLLS_KEY, 1, timeout=None)
+            cache.add(key, amount, timeout=None)
+
+
+_polls = _PollCounter()
+
+
+def count_poll(*, unchanged: bool = False) -> None:
+    """One status card poll served: answered ``204`` (``unchanged``) or rendered."""
+    _polls.count(UNCHANGED if unchanged else RENDERED)
+
+
+def polls_served() -> dict[str, int]:
+    """Polls served by answer, this process's pending count included."""
+    _polls.flush()
+    keys = {answer: f"{POLLS_KEY}:{answer}" for answer in (UNCHANGED, RENDERED)}
+    stored = cache.get_many(keys.values())
+    return {answer: stored.get(key, 0) for answer, key in keys.items()}
 
 
 class StudioCollector(Collector):
@@ -47,11 +95,14 @@ class StudioCollector(Collector):
         yield self._oldest_overdue()
         yield self._provider_errors()
         yield self._finish_to_clip()
-        yield CounterMetricFamily(
+        polls = CounterMetricFamily(
             "avatarstudio_status_polls",
-            "Status cards served to polling pages.",
-            value=cache.get(POLLS_KEY, 0),
+            "Status cards served to polling pages, by answer: unchanged (204) or rendered.",
+            labels=["answer"],
         )
+        for answer, served in polls_served().items():
+            polls.add_metric([answer], served)
+        yield polls
         yield CounterMetricFamily(
             "avatarstudio_tts_calls",
             "Calls made to Kling's paid text-to-speech.",

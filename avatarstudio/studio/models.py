@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -61,6 +61,11 @@ STATUS_CARD_FIELDS = (
     "failure_code",
     "retry_helps",
 )
+
+CARD_ATTNAMES_IN_ORDER = tuple(
+    "avatar_id" if name == "avatar" else name for name in STATUS_CARD_FIELDS
+)
+CARD_ATTNAMES = frozenset(CARD_ATTNAMES_IN_ORDER)
 
 
 PART_CARD_FIELDS = (
@@ -135,17 +140,23 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         now: datetime,
         lease: timedelta,
         due_at: datetime | None = None,
+        saving_lease: timedelta | None = None,
     ) -> Generation | None:
         """Take the row for one step, or None when its step is not due or another worker has it.
 
         ``due_at`` is the step a wake-up was sent for: once that step has run, the row is due
         at another time, and any other wake-up sent for the same step finds nothing to do.
+        A row that is saving is held for ``saving_lease`` instead, decided in the same UPDATE:
+        a claim is two queries, this one and the load.
         """
         due = self.active().filter(pk=pk, next_step_at__lte=now)
         if due_at is not None:
             due = due.filter(next_step_at=due_at)
+        until: Any = Value(now + lease)
+        if saving_lease is not None:
+            until = Case(When(status=Status.SAVING, then=Value(now + saving_lease)), default=until)
         claimed = due.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)).update(
-            lease_until=now + lease
+            lease_until=until
         )
         return self.select_related("team").get(pk=pk) if claimed else None
 
@@ -240,6 +251,23 @@ class Generation(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("studio:generation", args=[self.pk])
 
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        """Remembers what the status card showed as loaded, so that a save which changes
+        nothing a person sees (a poll counted) leaves the card's digest alone (``cards``)."""
+        instance = super().from_db(db, field_names, values, **kwargs)
+        if CARD_ATTNAMES.issubset(field_names):
+            instance.card_values_loaded = instance.card_values()
+        return instance
+
+    def card_values(self) -> tuple:
+        """The values the status card reads. Counters count only as "any yet": a poll that
+        adds one to ``polls`` changes nothing a person sees."""
+        return tuple(
+            bool(getattr(self, name)) if name in ("polls", "retries") else getattr(self, name)
+            for name in CARD_ATTNAMES_IN_ORDER
+        )
+
     def withdrawn_consent(self) -> Any:
         """The withdrawn consent that stops a new video of this face (its own, or another
         given for the same photo), or None. A part asks about its long video's face."""
@@ -252,7 +280,10 @@ class Generation(models.Model):
         """Save what a step did; False, and nothing saved, when the row was deleted while the
         step ran (its clip deleted for good, its team deleted): a step never re-creates it."""
         try:
-            with transaction.atomic():  # a savepoint: a caller's transaction stays usable
+            if transaction.get_connection().in_atomic_block:
+                with transaction.atomic():  # a savepoint: a caller's transaction stays usable
+                    self.save(force_update=True)
+            else:  # one UPDATE, no transaction around it
                 self.save(force_update=True)
         except Generation.NotUpdated:
             return False

@@ -43,7 +43,7 @@ from avatarstudio.media.repairs import Repair
 from avatarstudio.media.split import join_speech, parts_needed
 from avatarstudio.media.validation import DURATION_SLACK
 from avatarstudio.media.voice_repair import RepairedVoice
-from avatarstudio.studio import ledger, quotas
+from avatarstudio.studio import cards, ledger, quotas
 from avatarstudio.studio.models import (
     Generation,
     LedgerEntry,
@@ -447,6 +447,7 @@ def try_failed_parts_again(video: Generation, user: Any) -> Generation:
         )
         if not woken:
             return video
+        cards.refresh_on_commit(video.pk)
         ledger.reopen(video, total)
         for part in video.parts.current_parts().filter(status=Status.FAILED):
             parts.replace_part(part)

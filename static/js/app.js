@@ -77,24 +77,53 @@ document.addEventListener("focusin", (event) => {
 
 // Status cards poll every 2 s while the page is seen; in a hidden tab only every 30 s (a tab
 // left open in the background should cost the server almost nothing), and at once when the
-// tab is shown again. Each card is replaced by every answer, so the time of its last poll is
-// kept by its address.
+// tab is shown again. An unchanged card is answered 204 and stays as it is; a changed one is
+// replaced, so the time of its last poll is kept by its id.
 (() => {
   const HIDDEN_POLL_MS = 30000;
   const lastPoll = new Map();
   document.addEventListener("htmx:beforeRequest", (event) => {
     const card = event.detail.elt;
     if (!card.matches?.("[data-poll]")) return;
-    const url = card.getAttribute("hx-get");
     const now = Date.now();
-    if (document.hidden && now - (lastPoll.get(url) || 0) < HIDDEN_POLL_MS) {
+    if (document.hidden && now - (lastPoll.get(card.id) || 0) < HIDDEN_POLL_MS) {
       event.preventDefault();
       return;
     }
-    lastPoll.set(url, now);
+    lastPoll.set(card.id, now);
   });
   document.addEventListener("visibilitychange", () => {
     if (document.hidden || !window.htmx) return;
     document.querySelectorAll("[data-poll]").forEach((card) => window.htmx.trigger(card, "poll-now"));
   });
+})();
+
+// A running card's "so far" counts up here, between the answers that change the card: the
+// server says how long the job had run when it rendered the card ([data-elapsed]).
+(() => {
+  const shownAt = new WeakMap();
+
+  function secondsText(seconds) {
+    // The same words as avatarstudio.core.formatting.seconds_text.
+    if (seconds < 60) {
+      return seconds < 10 && seconds % 1 ? `${seconds.toFixed(1)} s` : `${Math.round(seconds)} s`;
+    }
+    const total = Math.round(seconds);
+    const minutes = Math.floor(total / 60);
+    const rest = total % 60;
+    if (minutes < 60) return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+    return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  }
+
+  function tick() {
+    const now = performance.now();
+    document.querySelectorAll("[data-elapsed]").forEach((counter) => {
+      if (!shownAt.has(counter)) shownAt.set(counter, now);
+      const seconds = Number(counter.dataset.elapsed) + (now - shownAt.get(counter)) / 1000;
+      counter.textContent = secondsText(seconds);
+    });
+  }
+
+  setInterval(tick, 1000);
+  document.addEventListener("DOMContentLoaded", tick);
 })();

@@ -4,7 +4,9 @@ joined into one clip; every guarantee of a plain video holds for each part."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.core.files.storage import default_storage
@@ -365,3 +367,23 @@ def test_a_join_that_fails_is_tried_again_by_itself(video, provider, owner, monk
     run_everything(video)
     assert video.status == Status.READY
     assert provider.stats["tasks_created"] == sent  # only the join was done again
+
+
+def test_a_part_that_changes_renders_the_long_videos_card_again(
+    video, provider, owner, django_capture_on_commit_callbacks
+):
+    """The card of a long video shows its parts: a part's change is the video's change."""
+    client = client_in(video.team, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        steps.advance(str(video.pk))  # the split
+    card = client.get(video.get_absolute_url(), headers={"HX-Request": "true"})
+    address = unescape(re.search(r'hx-get="([^"]+seen=[^"]+)"', card.text).group(1))
+    assert client.get(address, headers={"HX-Request": "true"}).status_code == 204
+    part = video.parts.order_by("part_number").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        part.refresh_from_db()
+        part.status = Status.FAILED
+        part.failure_message = "Kling refused this part."
+        part.save()
+    again = client.get(address, headers={"HX-Request": "true"})
+    assert again.status_code == 200

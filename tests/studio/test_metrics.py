@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from avatarstudio.studio import metrics
 from avatarstudio.studio.models import Generation, SpeechCall, Status
 from tests.helpers import client_in
 from tests.studio.helpers import drive, start_generation
@@ -57,11 +58,13 @@ def test_metrics_follow_a_video_from_kling_to_the_library_and_the_ledger(
     drive(generation)
     SpeechCall.objects.create(team=team, member=member, characters=40)
     client = client_in(team, member)
+    polls_before = metrics.polls_served()
     client.get(generation.get_absolute_url(), headers={"HX-Request": "true"})
     figures = scrape(settings)
     assert figures[("avatarstudio_jobs", (("status", "ready"),))] == 1
     assert 0 <= figures[("avatarstudio_finish_to_clip_seconds", (("quantile", "1"),))] < 120
-    assert figures[("avatarstudio_status_polls_total", ())] == 1
+    rendered = figures[("avatarstudio_status_polls_total", (("answer", "rendered"),))]
+    assert rendered == polls_before["rendered"] + 1
     assert figures[("avatarstudio_tts_calls_total", ())] == 1
     settled = figures[("avatarstudio_ledger_seconds", (("charge", "settled"),))]
     assert settled == pytest.approx(generation.clip.duration)
