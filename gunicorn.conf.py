@@ -30,3 +30,15 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Load what a first request would (the URLs, the cache's Redis client) before taking one:
+    a worker restarted after max_requests answers its first poll as fast as its thousandth."""
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports every view)
+    for alias in settings.CACHES:
+        caches[alias].get("warm-up")

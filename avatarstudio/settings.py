@@ -71,9 +71,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # An unchanged status card's poll is answered here, before the session is read.
+    "avatarstudio.studio.middleware.UnchangedCardMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "avatarstudio.middleware.RequestSizeLimitMiddleware",
-    "avatarstudio.studio.middleware.UnchangedCardMiddleware",  # before the session is read
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -223,7 +224,7 @@ CACHE_URL = env_str("CACHE_URL") or env_str("REDIS_URL")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "avatarstudio.core.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "avatarstudio",
             # A request waits this long at most for a counter; after that it goes ahead.

@@ -134,7 +134,7 @@ def test_a_misspelt_email_verification_stops_the_start_with_the_choices():
 
 
 def test_the_cache_is_redis_when_cache_url_or_redis_url_names_one_and_local_memory_otherwise():
-    redis = "django.core.cache.backends.redis.RedisCache"
+    redis = "avatarstudio.core.cache.RedisCache"
     for name in ("CACHE_URL", "REDIS_URL"):
         caches = json.loads(setting("CACHES", **{name: "redis://cache.internal:6379/1"}))
         assert caches["default"]["BACKEND"] == redis

@@ -36,7 +36,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import caches
 from django.db import transaction
-from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from avatarstudio.studio.models import PART_CARD_FIELDS, Generation
@@ -170,6 +169,7 @@ def poll_token(request: HttpRequest, generation: Generation) -> str:
     )
     payload = ":".join(
         (
+            generation.get_absolute_url(),
             str(generation.pk),
             str(generation.team_id),
             str(request.user.pk),
@@ -188,13 +188,13 @@ def is_unchanged(request: HttpRequest, token: str) -> bool:
         payload = signing.TimestampSigner(salt=SALT).unsign(
             token, max_age=settings.CARD_POLL_TOKEN_SECONDS
         )
-        generation_id, team_id, user_id, facts, access, session_tag = payload.split(":")
+        path, generation_id, team_id, user_id, facts, access, session_tag = payload.split(":")
     except (signing.BadSignature, ValueError):
         return False
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
     if not session_key or not constant_time_compare(session_tag, _session_tag(session_key)):
         return False
-    if request.path != reverse("studio:generation", args=[generation_id]):
+    if request.path != path:  # the token answers for the card it was rendered for only
         return False
     keys = (facts_key(generation_id), access_key(int(team_id), int(user_id)))
     cached = cache().get_many(keys)

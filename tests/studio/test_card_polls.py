@@ -172,7 +172,7 @@ def test_a_forged_or_expired_token_renders_the_card(team, owner, generation, set
     token = token_of(address)
     payload = signing.TimestampSigner(salt="avatarstudio.studio.cards.poll").unsign(token)
     parts = payload.split(":")
-    parts[3] = "0" * len(parts[3])  # a digest the server never handed out, unsigned
+    parts[4] = "0" * len(parts[4])  # a digest the server never handed out, unsigned
     tampered = f"{generation.get_absolute_url()}?seen={quote(':'.join(parts))}"
     assert client.get(tampered, headers=HTMX).status_code == 200
     settings.CARD_POLL_TOKEN_SECONDS = -1  # every token is too old
