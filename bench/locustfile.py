@@ -1,4 +1,4 @@
-"""The load test's users (run by bench/load_mixed.py): 200 people watching status cards, 10 uploading.
+"""The load test's users (run by bench/load_mixed.py): 200 watching status cards, 10 uploading.
 
 The bench passes a session cookie, a CSRF token and the cards to poll through environment
 variables, so the users start signed in.

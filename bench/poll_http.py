@@ -57,8 +57,7 @@ def main() -> None:
     with site.serve() as server:
         static = [request_bytes(server.static_file())]
         unchanged = [
-            request_bytes(server.poll_address(card), site.session, htmx=True)
-            for card in site.cards
+            request_bytes(server.poll_address(card), site.session, htmx=True) for card in site.cards
         ]
         rendered = [request_bytes(card, site.session, htmx=True) for card in site.cards]
         kinds = {"static file": (static, 200), "unchanged": (unchanged, 204)}

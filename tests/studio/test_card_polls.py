@@ -69,9 +69,7 @@ def test_an_unchanged_card_answers_204_without_a_query(
     assert response["Cache-Control"] == "private, no-store"
 
 
-def test_a_card_that_changed_is_rendered_again_with_a_new_address(
-    team, owner, generation, commit
-):
+def test_a_card_that_changed_is_rendered_again_with_a_new_address(team, owner, generation, commit):
     client, address = watch(team, owner, generation)
     with commit():
         generation.refresh_from_db()
@@ -179,9 +177,7 @@ def test_a_forged_or_expired_token_renders_the_card(team, owner, generation, set
     assert client.get(address, headers=HTMX).status_code == 200
 
 
-def test_an_emptied_cache_costs_one_render_and_then_polls_are_cheap_again(
-    team, owner, generation
-):
+def test_an_emptied_cache_costs_one_render_and_then_polls_are_cheap_again(team, owner, generation):
     from django.core.cache import caches
 
     client, address = watch(team, owner, generation)
