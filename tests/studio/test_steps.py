@@ -323,7 +323,7 @@ def test_the_first_wake_up_is_enqueued_once_the_row_is_committed(
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         generation = start_generation(team, owner)
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the wake-up, and the status card's digest (cards)
     task = DBTaskResult.objects.get()
     assert task.args_kwargs["args"] == [str(generation.pk), generation.next_step_at.isoformat()]
     assert task.task_path == "avatarstudio.studio.pipeline.tasks.advance_generation"
