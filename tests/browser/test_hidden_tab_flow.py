@@ -49,3 +49,25 @@ def test_a_hidden_tab_polls_far_less_and_catches_up_when_shown(page: Page, owner
     seen(page, hidden=False)
     wait_until(page, "window.polls.sent >= 1")  # at once, not at the next tick
     assert page.evaluate("window.polls.tried") <= 2
+
+
+def test_an_unchanged_card_stays_while_its_time_counts_up_and_changes_when_the_job_moves_on(
+    page: Page, owner
+):
+    generation = start_generation(Team.objects.personal_for(owner), owner)
+    sign_in(page, owner)
+    answers: list[int] = []
+    page.on("response", lambda r: answers.append(r.status) if "seen=" in r.url else None)
+    page.goto(generation.get_absolute_url())
+    card = page.locator(f"#generation-{generation.pk}")
+    first = card.locator("[data-elapsed]").inner_text()
+    while answers.count(204) < 2:  # two polls, each answered "unchanged"
+        page.wait_for_event("response", predicate=lambda r: "seen=" in r.url)
+    assert 200 not in answers  # nothing changed, nothing rendered again
+    assert card.locator(".status-pill").inner_text() == "Queued"
+    assert card.locator("[data-elapsed]").inner_text() != first  # counted up in the page
+
+    generation.refresh_from_db()
+    generation.status = "processing"
+    generation.save()  # what the worker does when Kling starts
+    page.wait_for_selector(f'#generation-{generation.pk}[data-status="processing"]')
